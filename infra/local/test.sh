@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: install, start the isolated test stack (unless one is already up, which is then
+# reused and left running), type-check, check formatting, run every test, stop what we started.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+bash infra/local/install.sh
+
+stack() { bash infra/local/stack.sh "$@" --name test; }
+if stack status >/dev/null 2>&1; then
+  echo "test: reusing the running test stack"
+else
+  trap 'stack down' EXIT
+  stack up
+fi
+eval "$(stack env)"
+
+echo "test: type check"
+bash infra/local/pnpm.sh exec tsc -p packages/tsconfig/check.json
+echo "test: format check"
+bash infra/local/pnpm.sh exec prettier --check --log-level warn .
+echo "test: vitest"
+bash infra/local/pnpm.sh exec vitest run "$@"

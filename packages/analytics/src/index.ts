@@ -1,0 +1,1 @@
+export { ClickHouse, type ClickHouseOptions } from "./ClickHouse.js"

@@ -1,0 +1,2 @@
+export * as Naming from "./Naming.js"
+export { NatsClient, type NatsClientOptions } from "./NatsClient.js"

@@ -1,0 +1,1 @@
+export { RedisClient, type RedisClientOptions } from "./RedisClient.js"

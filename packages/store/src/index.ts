@@ -1,0 +1,1 @@
+export * as PgDatabase from "./PgDatabase.js"

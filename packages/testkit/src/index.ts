@@ -1,0 +1,7 @@
+export * as TestClickHouse from "./TestClickHouse.js"
+export * as TestNats from "./TestNats.js"
+export { TestNamespace } from "./TestNamespace.js"
+export * as TestPostgres from "./TestPostgres.js"
+export * as TestRedis from "./TestRedis.js"
+export * as TestStack from "./TestStack.js"
+export { StackUrls } from "./StackUrls.js"
