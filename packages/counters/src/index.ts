@@ -1,1 +1,13 @@
+export { Counters, type AdmitImpression, type CountersApi, type ReadForRequest } from "./Counters.js"
+export { CountersError } from "./CountersError.js"
+export * as Keys from "./Keys.js"
+export type {
+  Admission,
+  CampaignCounters,
+  CampaignView,
+  ClickOutcome,
+  ImpressionOutcome,
+  RequestView,
+  ScoreOutcome,
+} from "./Outcomes.js"
 export { RedisClient, type RedisClientOptions } from "./RedisClient.js"

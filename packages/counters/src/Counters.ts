@@ -1,0 +1,280 @@
+import type { AdvertiserId, CampaignId, ClientId, Events } from "@adflow/domain"
+import { Money } from "@adflow/domain"
+import { Cause, Context, Effect, Layer } from "effect"
+import type { ChainableCommander } from "ioredis"
+import { CountersError } from "./CountersError.js"
+import * as Keys from "./Keys.js"
+import type {
+  Admission,
+  CampaignCounters,
+  CampaignView,
+  ClickOutcome,
+  ImpressionOutcome,
+  RequestView,
+  ScoreOutcome,
+} from "./Outcomes.js"
+import { RedisClient } from "./RedisClient.js"
+import * as Scripts from "./Scripts.js"
+
+export interface AdmitImpression {
+  readonly campaignId: CampaignId
+  readonly clientId: ClientId
+  /** The campaign's impressions limit: a non-negative integer. */
+  readonly impressionsLimit: number
+  /** The impression price in force, in micro-units (`Money.fromPrice`). */
+  readonly costMicros: Money.Micros
+}
+
+export interface ReadForRequest {
+  readonly clientId: ClientId
+  readonly advertiserIds: ReadonlyArray<AdvertiserId>
+  readonly campaignIds: ReadonlyArray<CampaignId>
+}
+
+/**
+ * The Redis counters behind admission, limits and the score cache (ADR 0001): idempotent by
+ * construction, so replaying or redelivering any event changes nothing the second time.
+ */
+export interface CountersApi {
+  /** Admits one impression for the ad request, atomically: never more "new" than the limit allows. */
+  readonly admitImpression: (input: AdmitImpression) => Effect.Effect<Admission, CountersError>
+  /** Applies impressions (no limit check) in one round trip; one outcome per event, in order. */
+  readonly applyImpressions: (
+    events: ReadonlyArray<Events.Impression>,
+  ) => Effect.Effect<ReadonlyArray<ImpressionOutcome>, CountersError>
+  /** Applies clicks in one round trip; one outcome per event, in order. */
+  readonly applyClicks: (
+    events: ReadonlyArray<Events.Click>,
+  ) => Effect.Effect<ReadonlyArray<ClickOutcome>, CountersError>
+  /** Applies score updates, last writer wins by `at`, in one round trip; one outcome per update, in order. */
+  readonly applyScores: (
+    updates: ReadonlyArray<Events.ScoreUpdate>,
+  ) => Effect.Effect<ReadonlyArray<ScoreOutcome>, CountersError>
+  /** Everything the ad request needs from Redis, in one round trip. */
+  readonly readForRequest: (input: ReadForRequest) => Effect.Effect<RequestView, CountersError>
+  /** Whether the client was shown the campaign (a click is accepted only then). */
+  readonly hasSeen: (campaignId: CampaignId, clientId: ClientId) => Effect.Effect<boolean, CountersError>
+  readonly campaignCounters: (campaignId: CampaignId) => Effect.Effect<CampaignCounters, CountersError>
+  /**
+   * Deletes every counter and score key under this connection's prefix (other keys there stay),
+   * answering how many were deleted; for rebuilding from a replay while nothing else writes.
+   */
+  readonly wipe: Effect.Effect<number, CountersError>
+}
+
+const isOneOf =
+  <A extends string>(...values: ReadonlyArray<A>) =>
+  (reply: unknown): reply is A =>
+    typeof reply === "string" && (values as ReadonlyArray<string>).includes(reply)
+
+const isAdmission = isOneOf<Admission>("new", "repeat", "limit")
+const isImpressionOutcome = isOneOf<ImpressionOutcome>("applied", "duplicate")
+const isClickOutcome = isOneOf<ClickOutcome>("applied", "duplicate", "not_seen")
+const isScoreOutcome = isOneOf<ScoreOutcome>("applied", "duplicate", "stale")
+
+const unexpected = (operation: string, reply: unknown) =>
+  new CountersError({ operation, message: `unexpected reply ${JSON.stringify(reply)}` })
+
+const expect =
+  <A>(operation: string, guard: (reply: unknown) => reply is A) =>
+  (reply: unknown): Effect.Effect<A, CountersError> =>
+    guard(reply) ? Effect.succeed(reply) : Effect.fail(unexpected(operation, reply))
+
+/** An integer reply field; a missing field is 0. */
+const count = (value: unknown): number => (typeof value === "string" ? Number(value) : 0)
+
+const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
+
+const totalsFields = [
+  Keys.CounterField.impressions,
+  Keys.CounterField.clicks,
+  Keys.CounterField.spentImpressionsMicros,
+  Keys.CounterField.spentClicksMicros,
+] as const
+
+export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters, CountersApi>() {
+  static readonly make: Effect.Effect<CountersApi, never, RedisClient> = Effect.gen(function* () {
+    const { redis, keyPrefix } = yield* RedisClient
+    Scripts.defineAll(redis)
+
+    // Sends every queued command in one write and reads the replies; any failed reply fails the
+    // whole call (the others may have applied: callers retry, and applying twice is a no-op).
+    const exec = (operation: string, build: (pipeline: ChainableCommander) => void) =>
+      Effect.tryPromise({
+        try: () => {
+          const pipeline = redis.pipeline()
+          build(pipeline)
+          return pipeline.exec()
+        },
+        catch: CountersError.from(operation),
+      }).pipe(
+        Effect.flatMap((results) => {
+          if (results === null) return Effect.fail(unexpected(operation, null))
+          const values: Array<unknown> = []
+          for (const [error, value] of results) {
+            if (error !== null) return Effect.fail(CountersError.from(operation)(error))
+            values.push(value)
+          }
+          return Effect.succeed(values)
+        }),
+      )
+
+    const batch = <E, A>(
+      operation: string,
+      items: ReadonlyArray<E>,
+      queue: (pipeline: ChainableCommander, item: E) => void,
+      guard: (reply: unknown) => reply is A,
+    ): Effect.Effect<ReadonlyArray<A>, CountersError> =>
+      items.length === 0
+        ? Effect.succeed([])
+        : exec(operation, (pipeline) => {
+            for (const item of items) queue(pipeline, item)
+          }).pipe(Effect.flatMap(Effect.forEach(expect(operation, guard))))
+
+    const admitImpression = (input: AdmitImpression) =>
+      !isSafeCount(input.impressionsLimit) || !isSafeCount(input.costMicros)
+        ? Effect.die(
+            new Cause.IllegalArgumentException(
+              `admitImpression needs a non-negative integer limit and cost, got ${input.impressionsLimit} and ${input.costMicros}`,
+            ),
+          )
+        : Effect.tryPromise({
+            try: () =>
+              Scripts.run(
+                redis,
+                Scripts.admitImpression,
+                [Keys.seen(input.campaignId), Keys.totals(input.campaignId)],
+                [input.clientId, input.impressionsLimit, input.costMicros],
+              ),
+            catch: CountersError.from("admitImpression"),
+          }).pipe(Effect.flatMap(expect("admitImpression", isAdmission)))
+
+    const applyImpressions = (events: ReadonlyArray<Events.Impression>) =>
+      batch(
+        "applyImpressions",
+        events,
+        (pipeline, event) =>
+          Scripts.queue(
+            pipeline,
+            Scripts.applyImpression,
+            [Keys.seen(event.campaign_id), Keys.totals(event.campaign_id)],
+            [event.client_id, Money.fromPrice(event.cost)],
+          ),
+        isImpressionOutcome,
+      )
+
+    const applyClicks = (events: ReadonlyArray<Events.Click>) =>
+      batch(
+        "applyClicks",
+        events,
+        (pipeline, event) =>
+          Scripts.queue(
+            pipeline,
+            Scripts.applyClick,
+            [Keys.seen(event.campaign_id), Keys.clicked(event.campaign_id), Keys.totals(event.campaign_id)],
+            [event.client_id, Money.fromPrice(event.cost)],
+          ),
+        isClickOutcome,
+      )
+
+    const applyScores = (updates: ReadonlyArray<Events.ScoreUpdate>) =>
+      batch(
+        "applyScores",
+        updates,
+        (pipeline, update) =>
+          Scripts.queue(
+            pipeline,
+            Scripts.applyScore,
+            [Keys.scores(update.client_id), Keys.scoresAt(update.client_id)],
+            [update.advertiser_id, update.score, update.at],
+          ),
+        isScoreOutcome,
+      )
+
+    const readForRequest = ({ advertiserIds, campaignIds, clientId }: ReadForRequest) =>
+      advertiserIds.length === 0 && campaignIds.length === 0
+        ? Effect.succeed<RequestView>({ scores: new Map(), campaigns: new Map() })
+        : exec("readForRequest", (pipeline) => {
+            if (advertiserIds.length > 0) pipeline.hmget(Keys.scores(clientId), ...advertiserIds)
+            for (const campaignId of campaignIds) {
+              pipeline.hmget(Keys.totals(campaignId), Keys.CounterField.impressions, Keys.CounterField.clicks)
+              pipeline.sismember(Keys.seen(campaignId), clientId)
+              pipeline.sismember(Keys.clicked(campaignId), clientId)
+            }
+          }).pipe(
+            Effect.map((replies): RequestView => {
+              let next = 0
+              const scores = new Map<AdvertiserId, number>()
+              if (advertiserIds.length > 0) {
+                const values = replies[next++] as ReadonlyArray<string | null>
+                advertiserIds.forEach((advertiserId, i) => scores.set(advertiserId, count(values[i])))
+              }
+              const campaigns = new Map<CampaignId, CampaignView>()
+              for (const campaignId of campaignIds) {
+                const totals = replies[next++] as ReadonlyArray<string | null>
+                campaigns.set(campaignId, {
+                  impressions: count(totals[0]),
+                  clicks: count(totals[1]),
+                  seen: replies[next++] === 1,
+                  clicked: replies[next++] === 1,
+                })
+              }
+              return { scores, campaigns }
+            }),
+          )
+
+    const hasSeen = (campaignId: CampaignId, clientId: ClientId) =>
+      Effect.tryPromise({
+        try: () => redis.sismember(Keys.seen(campaignId), clientId),
+        catch: CountersError.from("hasSeen"),
+      }).pipe(Effect.map((member) => member === 1))
+
+    const campaignCounters = (campaignId: CampaignId) =>
+      Effect.tryPromise({
+        try: () => redis.hmget(Keys.totals(campaignId), ...totalsFields),
+        catch: CountersError.from("campaignCounters"),
+      }).pipe(
+        Effect.map(([impressions, clicks, spentImpressionsMicros, spentClicksMicros]): CampaignCounters => ({
+          impressions: count(impressions),
+          clicks: count(clicks),
+          spentImpressionsMicros: count(spentImpressionsMicros),
+          spentClicksMicros: count(spentClicksMicros),
+        })),
+      )
+
+    // SCAN patterns are not prefixed by ioredis and its replies are full key names, while UNLINK
+    // arguments are prefixed again: so match with the prefix and strip it before deleting.
+    const wipe = Effect.tryPromise({
+      try: async () => {
+        const pattern = Keys.ownedPattern(keyPrefix)
+        let deleted = 0
+        let cursor = "0"
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000)
+          if (keys.length > 0)
+            deleted += await redis.unlink(...keys.map((key) => key.slice(keyPrefix.length)))
+          cursor = next
+        } while (cursor !== "0")
+        return deleted
+      },
+      catch: CountersError.from("wipe"),
+    })
+
+    return {
+      admitImpression,
+      applyImpressions,
+      applyClicks,
+      applyScores,
+      readForRequest,
+      hasSeen,
+      campaignCounters,
+      wipe,
+    }
+  })
+
+  /** Counters on the RedisClient in context. */
+  static readonly layer: Layer.Layer<Counters, never, RedisClient> = Layer.effect(Counters, Counters.make)
+
+  /** Counters on a RedisClient configured from the environment (ADFLOW_REDIS_URL, ADFLOW_REDIS_PREFIX). */
+  static readonly layerConfig = Counters.layer.pipe(Layer.provide(RedisClient.layerConfig))
+}

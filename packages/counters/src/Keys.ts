@@ -1,0 +1,38 @@
+import type { CampaignId, ClientId } from "@adflow/domain"
+
+/**
+ * Redis key names, before ioredis prepends the client's keyPrefix. Every key of one campaign
+ * shares the hash tag `{c:<campaignId>}` and every key of one client `{u:<clientId>}`, so a
+ * script touching one campaign's (or one client's) keys stays inside one cluster slot.
+ * Ids are lower-case UUIDs, so they never contain the braces that delimit a hash tag.
+ */
+const campaign = (campaignId: CampaignId) => `{c:${campaignId}}`
+const client = (clientId: ClientId) => `{u:${clientId}}`
+
+/** Set of client ids that were shown the campaign. */
+export const seen = (campaignId: CampaignId): string => `${campaign(campaignId)}:seen`
+
+/** Set of client ids that clicked the campaign. */
+export const clicked = (campaignId: CampaignId): string => `${campaign(campaignId)}:clicked`
+
+/** Hash of the campaign's totals; see `CounterField`. */
+export const totals = (campaignId: CampaignId): string => `${campaign(campaignId)}:totals`
+
+export const CounterField = {
+  impressions: "impressions",
+  clicks: "clicks",
+  spentImpressionsMicros: "spent_impressions_micros",
+  spentClicksMicros: "spent_clicks_micros",
+} as const
+
+/** Hash advertiser id -> the client's ML score for that advertiser. */
+export const scores = (clientId: ClientId): string => `${client(clientId)}:scores`
+
+/** Hash advertiser id -> `at` of the score update currently stored in `scores`. */
+export const scoresAt = (clientId: ClientId): string => `${client(clientId)}:scores_at`
+
+/** A SCAN pattern for every counter and score key under `keyPrefix`, and nothing else there. */
+export const ownedPattern = (keyPrefix: string): string => `${escapeGlob(keyPrefix)}{[cu]:*`
+
+/** Escapes the characters that Redis glob patterns treat specially, so they match literally. */
+export const escapeGlob = (literal: string): string => literal.replace(/[\\*?[\]]/g, (c) => `\\${c}`)
