@@ -1,0 +1,52 @@
+import { TestNamespace, TestPostgres } from "@adflow/testkit"
+import { SqlClient } from "@effect/sql"
+import { assert, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { StoreMigrations } from "../src/index.js"
+
+it.layer(TestPostgres.layer.pipe(Layer.provideMerge(TestNamespace.layer)))("StoreMigrations", (it) => {
+  it.effect("applies every migration once on a fresh database, then nothing", () =>
+    Effect.gen(function* () {
+      const first = yield* StoreMigrations.migrate
+      assert.deepStrictEqual(first, [
+        [1, "master_data"],
+        [2, "ledger"],
+      ])
+      assert.deepStrictEqual(yield* StoreMigrations.migrate, [])
+      assert.deepStrictEqual(yield* StoreMigrations.migrate, [])
+
+      const sql = yield* SqlClient.SqlClient
+      const tables = yield* sql<{ name: string }>`
+        SELECT table_name AS name FROM information_schema.tables
+        WHERE table_schema = 'public' ORDER BY table_name`
+      assert.deepStrictEqual(
+        tables.map((t) => t.name),
+        [
+          "advertisers",
+          "campaigns",
+          "clicks",
+          "clients",
+          "current_day",
+          "effect_sql_migrations",
+          "impressions",
+          "ml_scores",
+        ],
+      )
+      const days = yield* sql<{ day: number }>`SELECT day FROM current_day`
+      assert.deepStrictEqual(
+        days.map((d) => d.day),
+        [0],
+      )
+    }),
+  )
+
+  it.effect("keeps the current day a single row", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const error = yield* Effect.flip(sql`INSERT INTO current_day (singleton, day) VALUES (true, 5)`)
+      assert.strictEqual(error._tag, "SqlError")
+      const other = yield* Effect.flip(sql`INSERT INTO current_day (singleton, day) VALUES (false, 5)`)
+      assert.strictEqual(other._tag, "SqlError")
+    }),
+  )
+})
