@@ -17,4 +17,10 @@ const projects = ["packages", "services"].flatMap((group) =>
     })),
 )
 
-export default defineWorkspace(projects)
+// The Docker side (compose file, Dockerfile, service configs) and README's configuration table,
+// checked against the code; needs the `docker-compose` binary, not a Docker engine.
+const infra = {
+  test: { name: "infra", root: "infra", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+}
+
+export default defineWorkspace([...projects, infra])
