@@ -1,1 +1,7 @@
+export { AnalyticsError } from "./AnalyticsError.js"
+export * as AnalyticsMigrations from "./AnalyticsMigrations.js"
+export { AnalyticsWriter } from "./AnalyticsWriter.js"
 export { ClickHouse, type ClickHouseOptions } from "./ClickHouse.js"
+export * as Literal from "./Literal.js"
+export { StatsQueries } from "./StatsQueries.js"
+export { DailyTotals, Totals } from "./Totals.js"
