@@ -39,7 +39,7 @@ export const migrations: ReadonlyArray<Migration> = [
   },
 ]
 
-const Applied = Schema.Struct({ version: Schema.NumberFromString.pipe(Schema.int()) })
+const Applied = Schema.Struct({ applied: Schema.NumberFromString.pipe(Schema.int()) })
 const decodeApplied = Schema.decodeUnknown(Schema.Array(Applied))
 
 /**
@@ -67,7 +67,7 @@ export const run: Effect.Effect<ReadonlyArray<number>, AnalyticsError, ClickHous
   const rows = yield* Effect.tryPromise({
     try: async (signal) => {
       const result = await client.query({
-        query: `SELECT DISTINCT toString(version) AS version FROM ${table}`,
+        query: `SELECT DISTINCT toString(version) AS applied FROM ${table}`,
         format: "JSONEachRow",
         abort_signal: signal,
       })
@@ -75,7 +75,7 @@ export const run: Effect.Effect<ReadonlyArray<number>, AnalyticsError, ClickHous
     },
     catch: AnalyticsError.from("migrate"),
   }).pipe(Effect.flatMap((json) => Effect.mapError(decodeApplied(json), AnalyticsError.from("migrate"))))
-  const done = new Set(rows.map((row) => row.version))
+  const done = new Set(rows.map((row) => row.applied))
 
   const applied: Array<number> = []
   for (const migration of migrations) {

@@ -18,7 +18,8 @@ const hex2 = (code: number): string => code.toString(16).padStart(2, "0")
 /**
  * A single-quoted string literal. Backslash and quote are escaped; control characters
  * (U+0000–U+001F, U+007F) become `\xHH` so the query text stays one printable line.
- * Everything else, including any Unicode, passes through as is (the query travels as UTF-8).
+ * Everything else, including any Unicode, passes through as is (the query travels as UTF-8;
+ * a lone UTF-16 surrogate, which UTF-8 cannot carry, arrives as U+FFFD — never as a quote).
  */
 export const string = (value: string): string => {
   let out = "'"
