@@ -1,18 +1,9 @@
-import type { Yaml } from "./yaml.js"
+import { asList, asMap, asString, isYamlMap as isMap, type Yaml, type YamlMap } from "./yaml.js"
 
 /**
  * Checks of a resolved compose model (`docker-compose config`, read by ./yaml.ts). Each returns
  * the problems it found, as sentences; an empty list means the check passed.
  */
-
-type YamlMap = { readonly [key: string]: Yaml }
-
-const isMap = (value: Yaml | undefined): value is YamlMap =>
-  value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value)
-const asMap = (value: Yaml | undefined): YamlMap => (isMap(value) ? value : {})
-const asList = (value: Yaml | undefined): ReadonlyArray<Yaml> => (Array.isArray(value) ? value : [])
-const asString = (value: Yaml | undefined): string | undefined =>
-  typeof value === "string" ? value : undefined
 
 export const servicesOf = (compose: Yaml): YamlMap => asMap(asMap(compose)["services"])
 

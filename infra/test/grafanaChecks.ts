@@ -1,14 +1,7 @@
 import { containerPortsOf, environmentOf, servicesOf } from "./composeChecks.js"
-import type { Yaml } from "./yaml.js"
+import { asList, asMap, asString, type Yaml } from "./yaml.js"
 
 /** Checks of Grafana's provisioning and dashboards against the compose model; problems as sentences. */
-
-type YamlMap = { readonly [key: string]: Yaml }
-const asMap = (value: Yaml | undefined): YamlMap =>
-  value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value) ? value : {}
-const asList = (value: Yaml | undefined): ReadonlyArray<Yaml> => (Array.isArray(value) ? value : [])
-const asString = (value: Yaml | undefined): string | undefined =>
-  typeof value === "string" ? value : undefined
 
 export interface Datasource {
   readonly uid: string

@@ -278,3 +278,13 @@ const parseFlowSequence = (text: string, lineIndex: number): Yaml => {
   }
   throw new YamlError("malformed flow sequence", lineIndex)
 }
+
+export type YamlMap = { readonly [key: string]: Yaml }
+
+/** Narrowing accessors: a missing or differently shaped value reads as empty. */
+export const isYamlMap = (value: Yaml | undefined): value is YamlMap =>
+  value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value)
+export const asMap = (value: Yaml | undefined): YamlMap => (isYamlMap(value) ? value : {})
+export const asList = (value: Yaml | undefined): ReadonlyArray<Yaml> => (Array.isArray(value) ? value : [])
+export const asString = (value: Yaml | undefined): string | undefined =>
+  typeof value === "string" ? value : undefined
