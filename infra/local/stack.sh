@@ -48,6 +48,8 @@ ensure_packages() {
   [ -x "$(pg_bindir)/postgres" ] || missing+=(postgresql-15)
   command -v clickhouse-server >/dev/null || [ -x /usr/sbin/clickhouse-server ] || missing+=(clickhouse-server)
   command -v curl >/dev/null || missing+=(curl)
+  # Not a server: infra/test validates docker-compose.yml with `docker-compose config` (no engine).
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   [ ${#missing[@]} -eq 0 ] && return 0
   as_root || die "missing packages: ${missing[*]} (install them with apt-get, or run as root)"
   log "installing ${missing[*]} (apt-get)"
