@@ -5,17 +5,20 @@ import {
   HttpApiEndpoint,
   HttpApiGroup,
   HttpApiSchema,
+  HttpServerError,
   OpenApi,
 } from "@effect/platform"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { Ad, AdClick, AdRequest } from "./Ad.js"
 import { Advertiser, AdvertiserUpsert } from "./Advertiser.js"
 import { Campaign, CampaignCreate, CampaignUpdate, ListParams } from "./Campaign.js"
 import { Client, ClientUpsert } from "./Client.js"
 import {
   type BadRequest,
+  badRequest,
   BadRequestResponse,
+  Code,
   ConflictResponse,
   fromDecodeError,
   NotFoundResponse,
@@ -191,6 +194,26 @@ export class SystemGroup extends HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("readyz", "/readyz").addSuccess(Health))
   .annotate(OpenApi.Title, "System") {}
 
+const platformDecodeError = "#/components/schemas/HttpApiDecodeError"
+
+/**
+ * With `DecodeErrorsAsBadRequest` in place the platform's decode error body is never sent, so
+ * the document shows only ours for 400.
+ */
+const withoutPlatformDecodeError = (spec: Record<string, any>): Record<string, any> => {
+  for (const item of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<Record<string, any>>(item)) {
+      const content = operation?.responses?.["400"]?.content?.["application/json"]
+      const anyOf: Array<{ $ref?: string }> | undefined = content?.schema?.anyOf
+      if (anyOf === undefined) continue
+      const rest = anyOf.filter((schema) => schema.$ref !== platformDecodeError)
+      content.schema = rest.length === 1 ? rest[0] : { ...content.schema, anyOf: rest }
+    }
+  }
+  for (const name of ["HttpApiDecodeError", "Issue", "PropertyKey"]) delete spec.components?.schemas?.[name]
+  return spec
+}
+
 export class AdflowApi extends HttpApi.make("adflow")
   .add(ClientsGroup)
   .add(AdvertisersGroup)
@@ -202,20 +225,31 @@ export class AdflowApi extends HttpApi.make("adflow")
   .add(SystemGroup)
   .addError(BadRequestResponse)
   .addError(ServiceUnavailableResponse)
-  .annotate(OpenApi.Title, "adflow")
-  .annotate(OpenApi.Version, "1.0.0") {}
+  .annotateContext(
+    OpenApi.annotations({ title: "adflow", version: "1.0.0", transform: withoutPlatformDecodeError }),
+  ) {}
+
+const isUndecodableBody = (defect: unknown): defect is HttpServerError.RequestError =>
+  HttpServerError.isServerError(defect) && defect._tag === "RequestError" && defect.reason === "Decode"
 
 /**
  * Turns the platform's own decode failure (its body is `{_tag, issues, message}`) into our
- * `BadRequest`, which then answers 400 with the contract's error body. Provide it with the API:
- * `HttpApiBuilder.api(AdflowApi).pipe(Layer.provide([...groups, DecodeErrorsAsBadRequest]))`,
- * or give it to `HttpApiBuilder.serve`'s layer.
+ * `BadRequest`, which then answers 400 with the contract's error body; a body that is not JSON
+ * at all (a defect in the platform, answered 400 with no body) likewise. Provide
+ * `DecodeErrorsAsBadRequest` beside the API layer, e.g.
+ * `HttpApiBuilder.serve().pipe(Layer.provide([ApiLive, Api.DecodeErrorsAsBadRequest, ...]))`.
  */
 export const mapDecodeErrors: HttpApiBuilder.MiddlewareFn<BadRequest> = (app) =>
-  Effect.catchIf(
-    app as HttpApp.Default<unknown>,
-    (error): error is HttpApiDecodeError => error instanceof HttpApiDecodeError,
-    (error) => Effect.fail(fromDecodeError(error)),
+  (app as HttpApp.Default<unknown>).pipe(
+    Effect.catchIf(
+      (error): error is HttpApiDecodeError => error instanceof HttpApiDecodeError,
+      (error) => Effect.fail(fromDecodeError(error)),
+    ),
+    Effect.catchSomeDefect((defect) =>
+      isUndecodableBody(defect)
+        ? Option.some(Effect.fail(badRequest(Code.invalidRequest, "the request body is not valid JSON")))
+        : Option.none(),
+    ),
   ) as HttpApp.Default<BadRequest>
 
 export const DecodeErrorsAsBadRequest = HttpApiBuilder.middleware(AdflowApi, mapDecodeErrors)
