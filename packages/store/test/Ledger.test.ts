@@ -142,27 +142,30 @@ it.layer(StoreTest)("Ledger", (it) => {
     { fastCheck: { numRuns: 25 } },
   )
 
-  it.effect("lets concurrent batches of the same events insert each one once", () =>
-    Effect.gen(function* () {
-      const ledger = yield* Ledger
-      const campaign_id = newCampaignId()
-      const advertiser_id = newAdvertiserId()
-      const pool = Array.from({ length: 200 }, () =>
-        impression({ campaign_id, advertiser_id, client_id: newClientId() }),
-      )
-      const counts = yield* Effect.all(
-        [
-          ledger.insertImpressions(pool),
-          ledger.insertImpressions([...pool].reverse()),
-          ledger.insertImpressions(pool.slice(50)),
-        ],
-        { concurrency: "unbounded" },
-      )
-      assert.strictEqual(
-        counts.reduce((a, b) => a + b, 0),
-        200,
-      )
-      assert.strictEqual(yield* countRows("impressions", campaign_id), 200)
-    }),
+  it.effect(
+    "lets concurrent batches of the same events, in opposite orders, insert each one once without deadlocking",
+    () =>
+      Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const campaign_id = newCampaignId()
+        const advertiser_id = newAdvertiserId()
+        const pool = Array.from({ length: 2000 }, () =>
+          impression({ campaign_id, advertiser_id, client_id: newClientId() }),
+        )
+        const counts = yield* Effect.all(
+          [
+            ledger.insertImpressions(pool),
+            ledger.insertImpressions([...pool].reverse()),
+            ledger.insertImpressions(pool.slice(500)),
+            ledger.insertImpressions(pool.slice(0, 1500).reverse()),
+          ],
+          { concurrency: "unbounded" },
+        )
+        assert.strictEqual(
+          counts.reduce((a, b) => a + b, 0),
+          2000,
+        )
+        assert.strictEqual(yield* countRows("impressions", campaign_id), 2000)
+      }),
   )
 })

@@ -106,6 +106,28 @@ it.layer(StoreTest)("MlScoreStore", (it) => {
     { fastCheck: { numRuns: 30 } },
   )
 
+  it.effect(
+    "concurrent batches over the same pairs, in opposite orders, all apply and the latest `at` wins",
+    () =>
+      Effect.gen(function* () {
+        const scores = yield* MlScoreStore
+        const client = newClientId()
+        const advertisers = Array.from({ length: 300 }, () => newAdvertiserId())
+        // Batch k carries at = k * 1000 + pair; its pairs alternate in ascending and descending order.
+        const batches = Array.from({ length: 8 }, (_, k) => {
+          const batch = advertisers.map((a, pair) => scoreUpdate(client, a, k, k * 1000 + pair))
+          return k % 2 === 0 ? batch : batch.reverse()
+        })
+        yield* Effect.forEach(batches, (batch) => scores.upsertBatch(batch), { concurrency: "unbounded" })
+        const stored = yield* scores.listForClient(client)
+        assert.strictEqual(stored.length, 300)
+        for (const row of stored) {
+          const pair = advertisers.indexOf(row.advertiser_id)
+          assert.deepStrictEqual([row.score, row.updated_at], [7, 7000 + pair])
+        }
+      }),
+  )
+
   it.effect("rejects a negative score and stores nothing of that batch", () =>
     Effect.gen(function* () {
       const scores = yield* MlScoreStore
