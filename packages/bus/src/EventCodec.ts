@@ -1,0 +1,47 @@
+import { Events } from "@adflow/domain"
+import { Either, ParseResult, Schema } from "effect"
+import type { EventKind } from "./Topology.js"
+
+/** The largest event we accept; anything bigger is dead-lettered rather than parsed. */
+export const MAX_EVENT_BYTES = 16 * 1024
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder("utf-8", { fatal: true })
+
+const encodeEvent = Schema.encodeSync(Events.Event)
+
+export const encode = (event: Events.Event): Uint8Array =>
+  textEncoder.encode(JSON.stringify(encodeEvent(event)))
+
+const decoders: Record<EventKind, (input: unknown) => Either.Either<Events.Event, ParseResult.ParseError>> = {
+  impression: Schema.decodeUnknownEither(Schema.parseJson(Events.Impression)),
+  click: Schema.decodeUnknownEither(Schema.parseJson(Events.Click)),
+  score: Schema.decodeUnknownEither(Schema.parseJson(Events.ScoreUpdate)),
+}
+
+/**
+ * Decodes a message from the subject of `kind`, or says why it cannot be used: not UTF-8,
+ * too large, not JSON, not the schema, or an `event_id` that is not the deterministic one.
+ */
+export const decode = (kind: EventKind, data: Uint8Array): Either.Either<Events.Event, string> => {
+  if (data.byteLength > MAX_EVENT_BYTES) {
+    return Either.left(`payload too large: ${data.byteLength} bytes (limit ${MAX_EVENT_BYTES})`)
+  }
+  let text: string
+  try {
+    text = textDecoder.decode(data)
+  } catch {
+    return Either.left("payload is not valid UTF-8")
+  }
+  return decoders[kind](text).pipe(
+    Either.mapLeft((error) => `invalid ${kind} event: ${ParseResult.TreeFormatter.formatErrorSync(error)}`),
+    Either.flatMap((event): Either.Either<Events.Event, string> => {
+      const expected = Events.expectedId(event)
+      return event.event_id === expected
+        ? Either.right(event)
+        : Either.left(`event_id must be "${expected}" for this event, got "${event.event_id}"`)
+    }),
+  )
+}
+
+export const kindOf = (event: Events.Event): EventKind => event._tag

@@ -1,0 +1,38 @@
+import type { Events } from "@adflow/domain"
+import { Effect } from "effect"
+import { BusError } from "./BusError.js"
+import * as EventCodec from "./EventCodec.js"
+import { NatsClient } from "./NatsClient.js"
+import * as Topology from "./Topology.js"
+
+export interface PublishAck {
+  readonly seq: number
+  /** True when JetStream already held an event with this id (inside its duplicate window). */
+  readonly duplicate: boolean
+}
+
+/** Publishes events to JetStream with `Nats-Msg-Id` = event id, waiting for the store acknowledgement. */
+export class EventPublisher extends Effect.Service<EventPublisher>()("@adflow/bus/EventPublisher", {
+  effect: Effect.gen(function* () {
+    const { jetstream, prefix } = yield* NatsClient
+    const topology = Topology.make(prefix)
+
+    const publishBytes = (subject: string, data: Uint8Array, msgID?: string) =>
+      Effect.tryPromise({
+        try: () => jetstream.publish(subject, data, msgID === undefined ? {} : { msgID }),
+        catch: BusError.from(`publish ${subject}`),
+      }).pipe(Effect.map((ack): PublishAck => ({ seq: ack.seq, duplicate: ack.duplicate })))
+
+    const publish = (event: Events.Event) =>
+      publishBytes(topology.eventSubject(EventCodec.kindOf(event)), EventCodec.encode(event), event.event_id)
+
+    return {
+      publish,
+      /** Publishes concurrently and waits for every acknowledgement. */
+      publishAll: (events: Iterable<Events.Event>) => Effect.forEach(events, publish, { concurrency: 256 }),
+      /** Raw bytes to a subject, for tests and tools that must send what a careless producer would. */
+      publishBytes,
+      topology,
+    }
+  }),
+}) {}

@@ -1,0 +1,142 @@
+import {
+  Barrier,
+  DeadLetter,
+  EventCodec,
+  EventConsumer,
+  EventPublisher,
+  NatsClient,
+  Provisioning,
+  StreamReader,
+} from "@adflow/bus"
+import { TestNamespace, TestNats } from "@adflow/testkit"
+import { assert, it } from "@effect/vitest"
+import { Chunk, Effect, Either, Layer, Stream } from "effect"
+import { impression } from "./fixtures.js"
+
+// Real time: the barrier and redelivery delays wait on the clock.
+const BusLive = EventPublisher.Default.pipe(
+  Layer.provideMerge(TestNats.layer),
+  Layer.provideMerge(TestNamespace.layer),
+)
+
+const encoder = new TextEncoder()
+
+it.layer(BusLive, { excludeTestServices: true })("bus", (it) => {
+  it.effect("provisioning is idempotent", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      yield* Provisioning.provision()
+      const { manager } = yield* NatsClient
+      const publisher = yield* EventPublisher
+      const consumers = yield* Effect.promise(() =>
+        manager.consumers.list(publisher.topology.eventsStream).next(),
+      )
+      assert.deepStrictEqual(consumers.map((c) => c.name).sort(), [
+        "processor-click",
+        "processor-impression",
+        "processor-score",
+      ])
+    }),
+  )
+
+  it.effect("publishes with the event id as Nats-Msg-Id, consumes, acks and naks", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      const event = impression()
+      const first = yield* publisher.publish(event)
+      const again = yield* publisher.publish(event)
+      assert.isFalse(first.duplicate)
+      assert.isTrue(again.duplicate)
+      assert.strictEqual(again.seq, first.seq)
+
+      const [delivery] = yield* EventConsumer.deliveries("impression", { maxMessages: 10 }).pipe(
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.map(Chunk.toArray),
+      )
+      assert.strictEqual(delivery!.deliveryCount, 1)
+      assert.deepStrictEqual(EventCodec.decode("impression", delivery!.data), Either.right(event))
+      yield* delivery!.nak("10 millis")
+      const [redelivered] = yield* EventConsumer.deliveries("impression", { maxMessages: 10 }).pipe(
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.map(Chunk.toArray),
+      )
+      assert.strictEqual(redelivered!.streamSeq, delivery!.streamSeq)
+      assert.strictEqual(redelivered!.deliveryCount, 2)
+      yield* redelivered!.ack
+      assert.isTrue(yield* Barrier.awaitApplied(["impression"], "5 seconds"))
+    }),
+  )
+
+  it.effect("dead-letters a message with its reason and payload and acks it", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      const bad = encoder.encode("{not json")
+      yield* publisher.publishBytes(publisher.topology.eventSubject("click"), bad)
+      const [delivery] = yield* EventConsumer.deliveries("click", { maxMessages: 10 }).pipe(
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.map(Chunk.toArray),
+      )
+      const reason = Either.getLeft(EventCodec.decode("click", delivery!.data))
+      assert.isTrue(reason._tag === "Some" && reason.value.startsWith("invalid click event"))
+      yield* DeadLetter.send(delivery!, "invalid click event: not JSON")
+      const letters = yield* DeadLetter.list
+      assert.strictEqual(letters.length, 1)
+      assert.strictEqual(letters[0]!.reason, "invalid click event: not JSON")
+      assert.strictEqual(letters[0]!.originalSeq, delivery!.streamSeq)
+      assert.deepStrictEqual(letters[0]!.data, bad)
+      // Terminated: the consumer's floor passes it, so the barrier is satisfied.
+      assert.isTrue(yield* Barrier.awaitApplied(["click"], "5 seconds"))
+    }),
+  )
+
+  it.effect("reads a sequence range back in order and the barrier times out while events are unacked", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      const events = Array.from({ length: 50 }, () => impression())
+      const acks = yield* Effect.forEach(events, (e) => publisher.publish(e))
+      const from = acks[10]!.seq
+      const until = acks[19]!.seq
+      const read = yield* StreamReader.read({
+        stream: publisher.topology.eventsStream,
+        fromSeq: from,
+        untilSeq: until,
+      }).pipe(Stream.runCollect, Effect.map(Chunk.toArray))
+      assert.deepStrictEqual(
+        read.map((m) => m.seq),
+        acks.slice(10, 20).map((a) => a.seq),
+      )
+      assert.isFalse(yield* Barrier.awaitApplied(["impression"], "200 millis"))
+    }),
+  )
+})
+
+it.effect("decode names what is wrong with a bad message", () =>
+  Effect.sync(() => {
+    const reasonOf = (kind: "impression" | "click" | "score", text: string | Uint8Array) =>
+      Either.getLeft(EventCodec.decode(kind, typeof text === "string" ? encoder.encode(text) : text)).pipe(
+        (o) => (o._tag === "Some" ? o.value : ""),
+      )
+    assert.match(reasonOf("impression", "{"), /invalid impression event/)
+    assert.match(
+      reasonOf("impression", JSON.stringify({ ...EventCodecJson(impression()), cost: "1" })),
+      /cost/,
+    )
+    const { client_id: _, ...missing } = EventCodecJson(impression())
+    assert.match(reasonOf("impression", JSON.stringify(missing)), /client_id/)
+    assert.match(
+      reasonOf("impression", JSON.stringify({ ...EventCodecJson(impression()), event_id: "x" })),
+      /event_id must be/,
+    )
+    assert.match(reasonOf("click", new Uint8Array(EventCodec.MAX_EVENT_BYTES + 1)), /too large/)
+    assert.match(reasonOf("score", new Uint8Array([0xff, 0xfe])), /UTF-8/)
+  }),
+)
+
+const EventCodecJson = (event: ReturnType<typeof impression>) =>
+  JSON.parse(new TextDecoder().decode(EventCodec.encode(event))) as Record<string, unknown>
