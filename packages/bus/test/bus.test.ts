@@ -9,7 +9,7 @@ import {
   StreamReader,
 } from "@adflow/bus"
 import { TestNamespace, TestNats } from "@adflow/testkit"
-import { assert, it } from "@effect/vitest"
+import { assert, it, layer } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Stream } from "effect"
 import { impression } from "./fixtures.js"
 
@@ -21,7 +21,7 @@ const BusLive = EventPublisher.Default.pipe(
 
 const encoder = new TextEncoder()
 
-it.layer(BusLive, { excludeTestServices: true })("bus", (it) => {
+layer(BusLive, { excludeTestServices: true })("bus", (it) => {
   it.effect("provisioning is idempotent", () =>
     Effect.gen(function* () {
       yield* Provisioning.provision()

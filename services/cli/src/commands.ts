@@ -1,0 +1,5 @@
+import type { Command } from "./Command.js"
+import { MigrateCommand } from "./MigrateCommand.js"
+
+/** Every `adflow` sub-command, in the order `adflow help` lists them. */
+export const commands: ReadonlyArray<Command> = [MigrateCommand]
