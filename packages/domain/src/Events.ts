@@ -38,6 +38,8 @@ export class Click extends Schema.TaggedClass<Click>()("click", {
   day: Day,
   /** The click price in force when it happened. */
   cost: Price,
+  /** The client's ML score for the advertiser when the ad was shown (lets the engine learn click rates by score). */
+  score: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
   at: At,
 }) {}
 
