@@ -1,0 +1,8 @@
+export * as ClickModels from "./ClickModels.js"
+export * as Ledger from "./Ledger.js"
+export * as Market from "./Market.js"
+export * as Metrics from "./Metrics.js"
+export * as Oracle from "./Oracle.js"
+export { Prng } from "./Prng.js"
+export * as Report from "./Report.js"
+export * as Simulation from "./Simulation.js"
