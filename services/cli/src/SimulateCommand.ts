@@ -55,5 +55,12 @@ export const SimulateCommand: Command = {
       if (json !== undefined)
         yield* Effect.sync(() => writeFileSync(json, JSON.stringify(report, null, 2) + "\n"))
       yield* Effect.sync(() => console.log(renderTable(report)))
-    }),
+    }).pipe(
+      Effect.catchTag("SimulationError", (e) =>
+        Effect.sync(() => {
+          console.error(`adflow simulate: ${e.message}`)
+          process.exitCode = 1
+        }),
+      ),
+    ),
 }

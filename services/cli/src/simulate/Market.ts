@@ -78,13 +78,22 @@ const targeting = (prng: Prng): SimTargeting => {
   return { gender, age_from, age_to, location }
 }
 
-export const generateMarket = (prng: Prng, shape: MarketShape): Market => {
+/**
+ * A seeded market. Ids come from `newId` (by default the same PRNG): a run against a system that
+ * already holds an earlier run's data passes fresh ids, so the two never share clients or
+ * advertisers, while everything else still follows the seed.
+ */
+export const generateMarket = (
+  prng: Prng,
+  shape: MarketShape,
+  newId: () => string = () => prng.uuid(),
+): Market => {
   const advertisers = Array.from({ length: shape.advertisers }, (_, i) => ({
-    advertiser_id: prng.uuid(),
+    advertiser_id: newId(),
     name: `advertiser-${i + 1}`,
   }))
   const clients = Array.from({ length: shape.clients }, (_, i) => ({
-    client_id: prng.uuid(),
+    client_id: newId(),
     login: `client-${i + 1}`,
     age: prng.int(14, 80),
     location: prng.pick(LOCATIONS),

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { randomUUID } from "node:crypto"
 import { type ClickModel, SCORE_SCALE } from "./ClickModels.js"
 import { HttpDriver, SimulationError } from "./HttpDriver.js"
 import { Ledger } from "./Ledger.js"
@@ -70,14 +71,18 @@ const sample = (list: Array<string>, line: string) => {
 export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationError> =>
   Effect.gen(function* () {
     const prng = new Prng(config.seed)
-    const market = generateMarket(prng, {
-      clients: config.clients,
-      campaigns: config.campaigns,
-      advertisers: Math.max(1, Math.ceil(config.campaigns / 3)),
-      firstDay: config.startDay,
-      days: config.days,
-      requestsPerClientPerDay: config.phasesPerDay * PARTICIPATION,
-    })
+    const market = generateMarket(
+      prng,
+      {
+        clients: config.clients,
+        campaigns: config.campaigns,
+        advertisers: Math.max(1, Math.ceil(config.campaigns / 3)),
+        firstDay: config.startDay,
+        days: config.days,
+        requestsPerClientPerDay: config.phasesPerDay * PARTICIPATION,
+      },
+      randomUUID,
+    )
     const driver = new HttpDriver(config.url)
     const model = config.clickModel
     const tape: Array<TapeEvent> = []

@@ -23,16 +23,14 @@ const listen = Effect.acquireRelease(
           res.writeHead(204).end()
           return
         }
-        res
-          .writeHead(status, { "content-type": "application/json" })
-          .end(
-            JSON.stringify({
-              method: req.method,
-              url: req.url,
-              type: req.headers["content-type"] ?? null,
-              body,
-            }),
-          )
+        res.writeHead(status, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            method: req.method,
+            url: req.url,
+            type: req.headers["content-type"] ?? null,
+            body,
+          }),
+        )
       })
     })
     server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))

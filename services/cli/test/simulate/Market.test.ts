@@ -58,6 +58,28 @@ describe("generateMarket", () => {
     assert.notDeepEqual(generateMarket(new Prng(42), shape), generateMarket(new Prng(43), shape))
   })
 
+  it("fresh ids leave the rest of the market to the seed", () => {
+    const shape = {
+      clients: 10,
+      campaigns: 10,
+      advertisers: 3,
+      firstDay: 1,
+      days: 3,
+      requestsPerClientPerDay: 2,
+    }
+    let n = 0
+    const counter = () => `id-${n++}`
+    const a = generateMarket(new Prng(5), shape, counter)
+    const b = generateMarket(new Prng(5), shape, counter)
+    assert.notDeepEqual(a.clients[0]!.client_id, b.clients[0]!.client_id)
+    const strip = (m: typeof a) => m.campaigns.map(({ advertiser_id: _, ...rest }) => rest)
+    assert.deepStrictEqual(strip(a), strip(b))
+    assert.deepStrictEqual(
+      a.clients.map(({ client_id: _, ...rest }) => rest),
+      b.clients.map(({ client_id: _, ...rest }) => rest),
+    )
+  })
+
   it("mixes null and set targeting fields", () => {
     const market = generateMarket(new Prng(3), {
       clients: 10,
