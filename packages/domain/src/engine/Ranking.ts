@@ -1,0 +1,216 @@
+import type { Campaign } from "../Campaign.js"
+import type { Client } from "../Client.js"
+import { matches } from "../Targeting.js"
+import * as ClickRate from "./ClickRate.js"
+import * as Pacing from "./Pacing.js"
+
+/**
+ * Orders the candidate campaigns of one ad request, best first. The expected value of showing
+ * campaign c to client u is
+ *
+ *   value = (price_imp if u has not seen c, else 0)
+ *         + price_click · p(click | score)          (0 if u already clicked c)
+ *         + relevanceWeight · relevanceUnit · score / maxScore
+ *
+ * and a new impression's value is multiplied by c's pacing factor (a repeat uses no limit, so it
+ * is not paced). Candidates at or over their impressions limit, outside their dates, or whose
+ * targeting does not match the client are dropped. Campaigns the client has not seen come
+ * before repeats; repeats are served (free, but they keep relevance, may still earn a click and
+ * avoid a 404) unless the policy says `repeats: "never"`. See docs/engine.md.
+ */
+
+/** What ranking reads of a campaign (a `Campaign` has all of it). */
+export type CampaignTerms = Pick<
+  Campaign,
+  | "impressions_limit"
+  | "clicks_limit"
+  | "cost_per_impression"
+  | "cost_per_click"
+  | "start_date"
+  | "end_date"
+  | "targeting"
+>
+
+/** A campaign's counters as the ad request reads them (`Counters.readForRequest`'s `CampaignView`). */
+export interface CandidateCounters {
+  readonly impressions: number
+  readonly clicks: number
+  /** This client was shown the campaign. */
+  readonly seen: boolean
+  /** This client clicked the campaign. */
+  readonly clicked: boolean
+}
+
+export interface Candidate {
+  readonly campaign: CampaignTerms
+  readonly counters: CandidateCounters
+  /** The client's ML score for the campaign's advertiser (0 when none). */
+  readonly score: number
+}
+
+export interface Policy {
+  /** Weight of the relevance term, in units of `relevanceUnit`; 0 ignores relevance. */
+  readonly relevanceWeight: number
+  /** What to do with campaigns the client has already seen. */
+  readonly repeats: "serve" | "never"
+  /** Whether a campaign that reached its clicks limit still earns click value (it still competes on its impression price). */
+  readonly clickValueOverClickLimit: boolean
+  readonly pacing: Pacing.Policy
+}
+
+export const defaultPolicy: Policy = {
+  relevanceWeight: 0.1,
+  repeats: "serve",
+  clickValueOverClickLimit: false,
+  pacing: Pacing.defaultPolicy,
+}
+
+export interface Context {
+  readonly day: number
+  readonly client: Pick<Client, "gender" | "age" | "location">
+  readonly clickRate: ClickRate.Table
+  /** The money scale of the relevance term: what one impression is typically worth (see `relevanceUnit`). */
+  readonly relevanceUnit: number
+  readonly policy?: Policy
+}
+
+/** A typical impression's worth: the mean impression price plus the mean click price times the pooled click rate. */
+export const relevanceUnit = (
+  meanPrices: { readonly costPerImpression: number; readonly costPerClick: number },
+  clickRate: ClickRate.Table,
+): number => meanPrices.costPerImpression + meanPrices.costPerClick * clickRate.pooled
+
+/** Whether the candidate may be shown at all on `context.day` (dates, limit, targeting, repeats). */
+export const isEligible = (candidate: Candidate, context: Context): boolean => {
+  const { campaign, counters } = candidate
+  const policy = context.policy ?? defaultPolicy
+  return (
+    context.day >= campaign.start_date &&
+    context.day <= campaign.end_date &&
+    counters.impressions < campaign.impressions_limit &&
+    (!counters.seen || policy.repeats === "serve") &&
+    matches(campaign.targeting, context.client)
+  )
+}
+
+/** The candidate's value (see the module comment); `maxScore` is the highest score among the request's candidates. */
+export const value = (candidate: Candidate, context: Context, maxScore: number): number => {
+  const { campaign, counters, score } = candidate
+  const policy = context.policy ?? defaultPolicy
+  const clickValue =
+    counters.clicked || (!policy.clickValueOverClickLimit && counters.clicks >= campaign.clicks_limit)
+      ? 0
+      : campaign.cost_per_click * ClickRate.probability(context.clickRate, score)
+  const relevance = maxScore > 0 ? (policy.relevanceWeight * context.relevanceUnit * score) / maxScore : 0
+  if (counters.seen) return clickValue + relevance
+  const factor = Pacing.factorOf(campaign, counters.impressions, context.day, policy.pacing)
+  return (campaign.cost_per_impression + clickValue + relevance) * factor
+}
+
+/**
+ * The eligible candidates of one request, best first, produced lazily: building costs O(n) (a
+ * binary heap), each `next()` O(log n), so the API pays for the full order only if it walks it
+ * (it takes the first and moves on only when admission refuses). Iterable, so
+ * `Array.from(ranked)` is the whole order.
+ */
+export class Ranked<C> implements Iterable<C> {
+  readonly #candidates: ReadonlyArray<C>
+  readonly #values: Float64Array
+  readonly #seen: Uint8Array
+  readonly #heap: Int32Array
+  #size: number
+
+  constructor(
+    candidates: ReadonlyArray<C>,
+    values: Float64Array,
+    seen: Uint8Array,
+    heap: Int32Array,
+    size: number,
+  ) {
+    this.#candidates = candidates
+    this.#values = values
+    this.#seen = seen
+    this.#heap = heap
+    this.#size = size
+    for (let i = (size >> 1) - 1; i >= 0; i--) this.#siftDown(i)
+  }
+
+  /** How many candidates are left to take. */
+  get remaining(): number {
+    return this.#size
+  }
+
+  /** The best candidate not taken yet, or undefined when none is left. */
+  next(): C | undefined {
+    if (this.#size === 0) return undefined
+    const heap = this.#heap
+    const best = heap[0]!
+    this.#size--
+    if (this.#size > 0) {
+      heap[0] = heap[this.#size]!
+      this.#siftDown(0)
+    }
+    return this.#candidates[best]
+  }
+
+  *[Symbol.iterator](): Iterator<C> {
+    for (let next = this.next(); next !== undefined; next = this.next()) yield next
+  }
+
+  /** Whether candidate a comes before b: unseen first, then higher value, then input order. */
+  #before(a: number, b: number): boolean {
+    const seen = this.#seen
+    if (seen[a] !== seen[b]) return seen[a]! < seen[b]!
+    const va = this.#values[a]!
+    const vb = this.#values[b]!
+    return va > vb || (va === vb && a < b)
+  }
+
+  #siftDown(from: number): void {
+    const heap = this.#heap
+    const size = this.#size
+    let i = from
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= size) return
+      let child = left
+      const right = left + 1
+      if (right < size && this.#before(heap[right]!, heap[left]!)) child = right
+      if (!this.#before(heap[child]!, heap[i]!)) return
+      const swap = heap[i]!
+      heap[i] = heap[child]!
+      heap[child] = swap
+      i = child
+    }
+  }
+}
+
+/**
+ * Ranks one request's candidates: the eligible ones, best first (unseen before seen, then by
+ * value, highest first, then in input order), lazily. The API walks it until admission accepts
+ * one; `Array.from(rank(...))` is the full order.
+ */
+export const rank = <C extends Candidate>(candidates: ReadonlyArray<C>, context: Context): Ranked<C> => {
+  const n = candidates.length
+  let maxScore = 0
+  for (let i = 0; i < n; i++) {
+    const score = candidates[i]!.score
+    if (score > maxScore) maxScore = score
+  }
+  const values = new Float64Array(n)
+  const seen = new Uint8Array(n)
+  const heap = new Int32Array(n)
+  let size = 0
+  for (let i = 0; i < n; i++) {
+    const candidate = candidates[i]!
+    if (!isEligible(candidate, context)) continue
+    values[i] = value(candidate, context, maxScore)
+    seen[i] = candidate.counters.seen ? 1 : 0
+    heap[size++] = i
+  }
+  return new Ranked(candidates, values, seen, heap, size)
+}
+
+/** The best eligible candidate, or undefined when none is. */
+export const best = <C extends Candidate>(candidates: ReadonlyArray<C>, context: Context): C | undefined =>
+  rank(candidates, context).next()
