@@ -49,6 +49,7 @@ export interface Report {
     readonly statuses: Record<string, number>
     readonly mismatch_samples: ReadonlyArray<string>
     readonly stats_mismatch_samples: ReadonlyArray<string>
+    readonly rejected_update_samples: ReadonlyArray<string>
   }
 }
 
@@ -130,6 +131,7 @@ export const buildReport = (config: RunShape, obs: Observations): Report => {
       ),
       mismatch_samples: obs.mismatchSamples,
       stats_mismatch_samples: obs.statsSamples,
+      rejected_update_samples: obs.updateSamples,
     },
   }
 }

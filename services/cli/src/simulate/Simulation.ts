@@ -59,6 +59,7 @@ export interface Observations {
   statsMismatches: number
   readonly mismatchSamples: Array<string>
   readonly statsSamples: Array<string>
+  readonly updateSamples: Array<string>
 }
 
 const chunks = <A>(items: ReadonlyArray<A>, size: number) =>
@@ -147,6 +148,7 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
       statsMismatches: 0,
       mismatchSamples: [] as Array<string>,
       statsSamples: [] as Array<string>,
+      updateSamples: [] as Array<string>,
     }
 
     const adRequest = (day: number, client: SimClient, clickDraw: number) =>
@@ -215,7 +217,7 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
           if (reply.status !== 200) {
             obs.rejectedUpdates++
             sample(
-              obs.statsSamples,
+              obs.updateSamples,
               `day ${day}: price update of ${id} answered ${reply.status}: ${JSON.stringify(reply.body)}`,
             )
             continue

@@ -61,6 +61,7 @@ const observations = (): Observations => {
     statsMismatches: 1,
     mismatchSamples: [],
     statsSamples: ["x"],
+    updateSamples: [],
   }
 }
 
