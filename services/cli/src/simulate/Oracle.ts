@@ -6,6 +6,8 @@ export interface OracleResult {
   readonly expectedRevenue: number
   readonly impressions: number
   readonly meanScore: number
+  /** Impressions per campaign key. */
+  readonly shown: ReadonlyMap<number, number>
 }
 
 /**
@@ -62,5 +64,5 @@ export const replay = (market: Market, tape: Iterable<TapeEvent>, model: ClickMo
       }
     }
   }
-  return { expectedRevenue, impressions, meanScore: impressions === 0 ? 0 : scoreSum / impressions }
+  return { expectedRevenue, impressions, meanScore: impressions === 0 ? 0 : scoreSum / impressions, shown }
 }

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { ClickModel } from "../../src/simulate/ClickModels.js"
-import type { Market, SimCampaign } from "../../src/simulate/Market.js"
+import { FastCheck as fc } from "effect"
+import { type ClickModel, clickModels } from "../../src/simulate/ClickModels.js"
+import { generateMarket, type Market, type SimCampaign } from "../../src/simulate/Market.js"
+import { Prng } from "../../src/simulate/Prng.js"
 import { replay } from "../../src/simulate/Oracle.js"
 import type { TapeEvent } from "../../src/simulate/Tape.js"
 
@@ -98,4 +100,41 @@ describe("Oracle.replay", () => {
     assert.strictEqual(result.impressions, 1)
     assert.strictEqual(result.meanScore, 7)
   })
+})
+
+describe("Oracle.replay on generated markets", () => {
+  it.prop(
+    "never exceeds a limit, serves at most one ad per request, and earns nothing it could not",
+    [fc.integer(), fc.integer({ min: 1, max: 4 }), fc.constantFrom(...clickModels)],
+    ([seed, days, model]) => {
+      const prng = new Prng(seed)
+      const m = generateMarket(prng, {
+        clients: 15,
+        campaigns: 12,
+        advertisers: 3,
+        firstDay: 1,
+        days,
+        requestsPerClientPerDay: 2,
+      })
+      const tape: Array<TapeEvent> = []
+      for (let d = 1; d <= days; d++) {
+        tape.push(day(d))
+        for (let i = 0; i < 30; i++) tape.push(req(prng.pick(m.clients).client_id))
+      }
+      const result = replay(m, tape, model)
+      assert.isTrue(result.impressions <= 30 * days)
+      let total = 0
+      for (const c of m.campaigns) {
+        const shown = result.shown.get(c.key) ?? 0
+        assert.isTrue(shown <= c.impressions_limit)
+        total += shown
+      }
+      assert.strictEqual(total, result.impressions)
+      const bound = m.campaigns.reduce(
+        (sum, c) => sum + (result.shown.get(c.key) ?? 0) * (c.cost_per_impression + c.cost_per_click),
+        0,
+      )
+      assert.isTrue(result.expectedRevenue <= bound + 1e-6)
+    },
+  )
 })

@@ -45,7 +45,7 @@ const observations = (): Observations => {
       [1, "c1"],
     ]),
     driver,
-    oracle: { expectedRevenue: 20, impressions: 8, meanScore: 600 },
+    oracle: { expectedRevenue: 20, impressions: 8, meanScore: 600, shown: new Map() },
     adRequests: 12,
     adsServed: 8,
     uniqueImpressions: 8,
@@ -105,7 +105,7 @@ describe("buildReport", () => {
   it("the ratio is 1 when the oracle could earn nothing", () => {
     const obs = {
       ...observations(),
-      oracle: { expectedRevenue: 0, impressions: 0, meanScore: 0 },
+      oracle: { expectedRevenue: 0, impressions: 0, meanScore: 0, shown: new Map() },
       expectedRevenue: 0,
     }
     assert.strictEqual(buildReport(config, obs).revenue_ratio, 1)
