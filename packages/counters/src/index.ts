@@ -1,3 +1,4 @@
+export { ClickLearning, type ClickLearningApi, type ClickObservations } from "./ClickLearning.js"
 export { Counters, type AdmitImpression, type CountersApi, type ReadForRequest } from "./Counters.js"
 export { CountersError } from "./CountersError.js"
 export * as Keys from "./Keys.js"
