@@ -1,5 +1,6 @@
 export * as Barrier from "./Barrier.js"
 export { BusError } from "./BusError.js"
+export { Change, ChangeFeed } from "./ChangeFeed.js"
 export * as DeadLetter from "./DeadLetter.js"
 export type { Delivery } from "./Delivery.js"
 export * as EventCodec from "./EventCodec.js"

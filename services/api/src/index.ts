@@ -1,1 +1,12 @@
-export {}
+export { AdServing } from "./AdServing.js"
+export { ApiConfig } from "./ApiConfig.js"
+export * as ApiServer from "./ApiServer.js"
+export { CampaignIndex, type ServingCampaign } from "./CampaignIndex.js"
+export { ClickRecording } from "./ClickRecording.js"
+export { ClientCache } from "./ClientCache.js"
+export { CurrentDay } from "./CurrentDay.js"
+export * as HttpMetrics from "./HttpMetrics.js"
+export { KnownAdvertisers } from "./KnownAdvertisers.js"
+export * as Ranking from "./Ranking.js"
+export { Readiness } from "./Readiness.js"
+export * as RouteLabel from "./RouteLabel.js"

@@ -1,15 +1,33 @@
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { ClickHouse } from "@adflow/analytics"
+import { NatsClient, Provisioning } from "@adflow/bus"
+import { RedisClient } from "@adflow/counters"
+import { PgDatabase } from "@adflow/store"
+import { HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { ApiConfig } from "./ApiConfig.js"
+import * as ApiServer from "./ApiServer.js"
 
-const router = HttpRouter.empty.pipe(HttpRouter.get("/healthz", HttpServerResponse.json({ status: "ok" })))
-
-const ServerLive = Layer.unwrapEffect(
-  Effect.map(ApiConfig, ({ port, host }) => NodeHttpServer.layer(createServer, { port, host })),
+const Clients = Layer.mergeAll(
+  NatsClient.layerConfig,
+  RedisClient.layerConfig,
+  PgDatabase.layerConfig,
+  ClickHouse.layerConfig,
 )
 
-const main = HttpServer.serve(router).pipe(HttpServer.withLogAddress, Layer.provide(ServerLive))
+// Streams and consumers exist before the first event is published (safe to repeat).
+const Provisioned = Layer.effectDiscard(Provisioning.provision())
 
-NodeRuntime.runMain(Layer.launch(main))
+const Server = Layer.unwrapEffect(
+  Effect.map(ApiConfig, ({ port, host, logRequests }) =>
+    ApiServer.layer({ logRequests }).pipe(
+      HttpServer.withLogAddress,
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host })),
+    ),
+  ),
+)
+
+// SIGTERM interrupts the launched layer: the server stops accepting, in-flight requests end,
+// then NATS drains and the pools close.
+NodeRuntime.runMain(Layer.launch(Server.pipe(Layer.provide(Provisioned), Layer.provide(Clients))))
