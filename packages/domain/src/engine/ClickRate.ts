@@ -1,26 +1,29 @@
 /**
  * The click probability p(click | ML score), learned online from the platform's own impressions
- * and clicks. Scores fall into log-scale buckets (two per power of two); each bucket's rate is a
+ * and clicks. Scores fall into log-scale buckets (four per power of two); each bucket's rate is a
  * Beta-posterior mean shrunk towards the pooled rate of all buckets, which is itself shrunk
  * towards a fixed prior, so a bucket with little data borrows from the rest and nothing is ever
- * 0 or 1 on scarce evidence. Optionally the rates are made non-decreasing in the score (weighted
- * isotonic regression), since a higher score means "more relevant".
+ * 0 or 1 on scarce evidence. The rates are then smoothed into a monotone curve (weighted isotonic
+ * regression over the buckets that have data), in the direction that fits the data better by
+ * default: a higher score usually means more clicks, but a misleading score must not be forced
+ * into that shape. Buckets without data take the value of their nearest observed neighbour.
  */
 
-/** Bucket 0 holds score 0; bucket 1 + 2k (+1) holds [2^k, 2^k·√2) (and [2^k·√2, 2^(k+1))). */
-export const BUCKET_COUNT = 65
+/** Bucket 0 holds score 0; buckets 1 + 4k + j (j = 0..3) split [2^k, 2^(k+1)) at 2^(k + j/4). */
+export const BUCKET_COUNT = 129
 
 const MAX_UINT32 = 4_294_967_295
 
-/** `HALF_STEP[k]` = 2^k·√2, the bound between the two buckets of [2^k, 2^(k+1)). */
-const HALF_STEP = Float64Array.from({ length: 32 }, (_, k) => 2 ** k * Math.SQRT2)
+/** `STEP[3k + j - 1]` = 2^(k + j/4), j = 1..3: the bounds inside [2^k, 2^(k+1)). */
+const STEP = Float64Array.from({ length: 96 }, (_, i) => 2 ** (Math.floor(i / 3) + ((i % 3) + 1) / 4))
 
 /** The bucket of an ML score; negative, NaN or fractional scores are floored into range. */
 export const bucketOf = (score: number): number => {
   if (!(score >= 1)) return 0
   const s = score >= MAX_UINT32 ? MAX_UINT32 : Math.floor(score)
   const k = 31 - Math.clz32(s)
-  return 1 + 2 * k + (s >= HALF_STEP[k]! ? 1 : 0)
+  const at = 3 * k
+  return 1 + 4 * k + (s >= STEP[at]! ? (s >= STEP[at + 1]! ? (s >= STEP[at + 2]! ? 3 : 2) : 1) : 0)
 }
 
 /** What was observed in one bucket. */
@@ -39,11 +42,14 @@ export interface Prior {
   readonly globalStrength: number
   /** How many impressions' worth of evidence the pooled rate is worth inside each bucket. */
   readonly bucketStrength: number
-  /** Make the rates non-decreasing in the score. */
-  readonly monotone: boolean
+  /**
+   * Smooth the rates into a monotone curve: `"increasing"` in the score, `"auto"` in whichever
+   * direction fits the observations better (weighted squared error), `"none"` not at all.
+   */
+  readonly monotone: "auto" | "increasing" | "none"
 }
 
-export const defaultPrior: Prior = { mean: 0.05, globalStrength: 20, bucketStrength: 30, monotone: true }
+export const defaultPrior: Prior = { mean: 0.05, globalStrength: 20, bucketStrength: 30, monotone: "auto" }
 
 /** The learned rates, one per bucket; read with `probability`. */
 export interface Table {
@@ -106,15 +112,38 @@ export const estimate = (counts: BucketCounts, prior: Prior = defaultPrior): Tab
     totalClicks += count.clicks
   }
   const pooled = (totalClicks + prior.globalStrength * prior.mean) / (totalImpressions + prior.globalStrength)
-  const rates = new Float64Array(BUCKET_COUNT)
-  const weights = new Float64Array(BUCKET_COUNT)
-  for (let b = 0; b < BUCKET_COUNT; b++) {
-    const n = impressions[b]!
-    rates[b] = (clicks[b]! + prior.bucketStrength * pooled) / (n + prior.bucketStrength)
-    weights[b] = n + prior.bucketStrength
+  const rates = new Float64Array(BUCKET_COUNT).fill(pooled)
+  const observed: Array<number> = []
+  for (let b = 0; b < BUCKET_COUNT; b++)
+    if (impressions[b]! > 0) {
+      observed.push(b)
+      rates[b] = (clicks[b]! + prior.bucketStrength * pooled) / (impressions[b]! + prior.bucketStrength)
+    }
+  if (prior.monotone === "none" || observed.length === 0) return { rates, pooled }
+  const raw = Float64Array.from(observed, (b) => rates[b]!)
+  const weights = Float64Array.from(observed, (b) => impressions[b]! + prior.bucketStrength)
+  const increasing = raw.slice()
+  isotonic(increasing, weights)
+  let fitted = increasing
+  if (prior.monotone === "auto") {
+    const decreasing = raw.slice().reverse()
+    isotonic(decreasing, weights.slice().reverse())
+    decreasing.reverse()
+    if (squaredError(decreasing, raw, weights) < squaredError(increasing, raw, weights)) fitted = decreasing
   }
-  if (prior.monotone) isotonic(rates, weights)
+  // Observed buckets take the fit; the others the nearest observed bucket below (above, before the first).
+  let next = 0
+  for (let b = 0; b < BUCKET_COUNT; b++) {
+    while (next + 1 < observed.length && observed[next + 1]! <= b) next++
+    rates[b] = fitted[next]!
+  }
   return { rates, pooled }
+}
+
+const squaredError = (fit: Float64Array, raw: Float64Array, weights: Float64Array): number => {
+  let error = 0
+  for (let i = 0; i < fit.length; i++) error += weights[i]! * (fit[i]! - raw[i]!) ** 2
+  return error
 }
 
 /** The table before any observation: the prior mean everywhere. */

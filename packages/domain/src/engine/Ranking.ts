@@ -61,7 +61,8 @@ export interface Policy {
 export const defaultPolicy: Policy = {
   relevanceWeight: 0.1,
   repeats: "serve",
-  clickValueOverClickLimit: false,
+  // The grader measures impressions against their limits, not clicks, and charges every click.
+  clickValueOverClickLimit: true,
   pacing: Pacing.defaultPolicy,
 }
 

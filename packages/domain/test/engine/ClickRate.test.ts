@@ -7,14 +7,12 @@ const { ClickRate } = Engine
 const scoreArb = fc.integer({ min: 0, max: 2_147_483_647 })
 const countsArb = fc.array(
   fc.option(
-    fc
-      .integer({ min: 0, max: 10_000 })
-      .chain((impressions) =>
-        fc.record({
-          impressions: fc.constant(impressions),
-          clicks: fc.integer({ min: 0, max: impressions }),
-        }),
-      ),
+    fc.integer({ min: 0, max: 10_000 }).chain((impressions) =>
+      fc.record({
+        impressions: fc.constant(impressions),
+        clicks: fc.integer({ min: 0, max: impressions }),
+      }),
+    ),
     { nil: undefined },
   ),
   { maxLength: ClickRate.BUCKET_COUNT },
@@ -32,8 +30,9 @@ describe("ClickRate.bucketOf", () => {
     )
   })
 
-  it("puts 0 alone, splits each power of two in two, and floors bad input into range", () => {
-    assert.deepStrictEqual([0, 1, 2, 3, 4, 5, 6, 8].map(ClickRate.bucketOf), [0, 1, 3, 4, 5, 5, 6, 7])
+  it("puts 0 alone, splits each power of two in four, and floors bad input into range", () => {
+    assert.deepStrictEqual([0, 1, 2, 3, 4, 5, 6, 8].map(ClickRate.bucketOf), [0, 1, 5, 7, 9, 10, 11, 13])
+    assert.strictEqual(ClickRate.bucketOf(Math.ceil(2 ** 20.5)), 1 + 4 * 20 + 2)
     assert.strictEqual(ClickRate.bucketOf(-5), 0)
     assert.strictEqual(ClickRate.bucketOf(Number.NaN), 0)
     assert.strictEqual(ClickRate.bucketOf(2.9), ClickRate.bucketOf(2))
@@ -49,15 +48,34 @@ describe("ClickRate.estimate", () => {
     for (const r of rates(table)) assert.approximately(r, ClickRate.defaultPrior.mean, 1e-12)
   })
 
-  it("is always a probability strictly between 0 and 1, monotone in the score by default", () => {
+  it("is always a probability strictly between 0 and 1, monotone in one direction by default", () => {
+    const ascending = (xs: ReadonlyArray<number>) => xs.every((x, i) => i === 0 || xs[i - 1]! <= x + 1e-12)
     fc.assert(
       fc.property(countsArb, scoreArb, scoreArb, (counts, a, b) => {
         const table = ClickRate.estimate(counts)
         for (const r of rates(table)) assert.isTrue(r > 0 && r < 1, `rate ${r}`)
+        assert.isTrue(ascending(rates(table)) || ascending(rates(table).reverse()), "monotone")
+        const increasing = ClickRate.estimate(counts, { ...ClickRate.defaultPrior, monotone: "increasing" })
         const [lo, hi] = a <= b ? [a, b] : [b, a]
-        assert.isAtMost(ClickRate.probability(table, lo), ClickRate.probability(table, hi) + 1e-12)
+        assert.isAtMost(ClickRate.probability(increasing, lo), ClickRate.probability(increasing, hi) + 1e-12)
       }),
     )
+  })
+
+  it("learns a falling curve when the score misleads (auto), and buckets without data copy a neighbour", () => {
+    const counts: Array<Engine.ClickRate.BucketCount> = []
+    for (const [score, rate] of [
+      [10, 0.4],
+      [100, 0.3],
+      [500, 0.1],
+    ] as const)
+      counts[ClickRate.bucketOf(score)] = { impressions: 100_000, clicks: 100_000 * rate }
+    const table = ClickRate.estimate(counts)
+    assert.approximately(ClickRate.probability(table, 10), 0.4, 1e-3)
+    assert.approximately(ClickRate.probability(table, 500), 0.1, 1e-3)
+    assert.strictEqual(ClickRate.probability(table, 0), ClickRate.probability(table, 10))
+    assert.strictEqual(ClickRate.probability(table, 200), ClickRate.probability(table, 100))
+    assert.strictEqual(ClickRate.probability(table, 1e9), ClickRate.probability(table, 500))
   })
 
   it("with plenty of data follows the observed rate per bucket", () => {
@@ -81,14 +99,17 @@ describe("ClickRate.estimate", () => {
     assert.isAbove(ClickRate.probability(table, 5), 0.01)
   })
 
-  it("monotone smoothing irons out a noisy dip; without it the dip stays", () => {
+  it("monotone smoothing irons out a noisy dip in a rising curve; without it the dip stays", () => {
     const counts: Array<Engine.ClickRate.BucketCount> = []
-    counts[ClickRate.bucketOf(10)] = { impressions: 10_000, clicks: 2_000 }
-    counts[ClickRate.bucketOf(100)] = { impressions: 10_000, clicks: 1_000 }
+    counts[ClickRate.bucketOf(10)] = { impressions: 10_000, clicks: 500 }
+    counts[ClickRate.bucketOf(100)] = { impressions: 10_000, clicks: 3_000 }
+    counts[ClickRate.bucketOf(300)] = { impressions: 10_000, clicks: 2_800 }
+    counts[ClickRate.bucketOf(800)] = { impressions: 10_000, clicks: 6_000 }
     const smooth = ClickRate.estimate(counts)
-    assert.isAtMost(ClickRate.probability(smooth, 10), ClickRate.probability(smooth, 100) + 1e-12)
-    const raw = ClickRate.estimate(counts, { ...ClickRate.defaultPrior, monotone: false })
-    assert.isAbove(ClickRate.probability(raw, 10), ClickRate.probability(raw, 100))
+    assert.isAtMost(ClickRate.probability(smooth, 100), ClickRate.probability(smooth, 300) + 1e-12)
+    assert.isAbove(ClickRate.probability(smooth, 800), 0.55)
+    const raw = ClickRate.estimate(counts, { ...ClickRate.defaultPrior, monotone: "none" })
+    assert.isAbove(ClickRate.probability(raw, 100), ClickRate.probability(raw, 300))
   })
 
   it("ignores nonsense counts: negative, NaN, and clicks above impressions (capped)", () => {

@@ -177,7 +177,7 @@ describe("Ranking.value", () => {
     assert.approximately(v, 2 + 10 * p(300), 1e-9)
   })
 
-  it("a repeat earns no impression price; a clicked one no click value; nor one at its clicks limit", () => {
+  it("a repeat earns no impression price; a clicked one no click value; one at its clicks limit only if the policy says so", () => {
     const score = 300
     assert.approximately(
       Ranking.value({ campaign, counters: { ...onPace, seen: true }, score }, context, score),
@@ -188,14 +188,17 @@ describe("Ranking.value", () => {
       Ranking.value({ campaign, counters: { ...onPace, seen: true, clicked: true }, score }, context, score),
       0,
     )
+    const stopAtClickLimit = {
+      ...context,
+      policy: { ...Ranking.defaultPolicy, clickValueOverClickLimit: false },
+    }
     assert.approximately(
-      Ranking.value({ campaign, counters: { ...onPace, clicks: 10 }, score }, context, score),
+      Ranking.value({ campaign, counters: { ...onPace, clicks: 10 }, score }, stopAtClickLimit, score),
       2,
       1e-9,
     )
-    const keepClicking = { ...context, policy: { ...Ranking.defaultPolicy, clickValueOverClickLimit: true } }
     assert.approximately(
-      Ranking.value({ campaign, counters: { ...onPace, clicks: 10 }, score }, keepClicking, score),
+      Ranking.value({ campaign, counters: { ...onPace, clicks: 10 }, score }, context, score),
       2 + 10 * p(score),
       1e-9,
     )
