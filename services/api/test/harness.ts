@@ -53,7 +53,8 @@ export const raw = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, bod
       )
     const response = yield* http.execute(request)
     const text = yield* response.text
-    return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown), text }
+    const json = (response.headers["content-type"] ?? "").includes("json") && text !== ""
+    return { status: response.status, body: json ? (JSON.parse(text) as unknown) : undefined, text }
   }).pipe(Effect.scoped, Effect.orDie)
 
 export const clientId = () => ClientId.make(randomUUID())
