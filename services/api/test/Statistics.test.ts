@@ -1,4 +1,4 @@
-import { Targeting } from "@adflow/domain"
+import { type ClientId, Targeting } from "@adflow/domain"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
@@ -73,7 +73,7 @@ layer(apiLayer({ processor: true }), { excludeTestServices: true, timeout: "120 
             raw("GET", `/ads?client_id=${id}`).pipe(
               Effect.map((answer) => (answer.body as { ad_id: string }).ad_id),
             )
-          const click = (id: string) =>
+          const click = (id: ClientId) =>
             http.ads.recordAdClick({ path: { adId: first.campaign_id }, payload: { client_id: id } })
 
           // Day 1: a sees it (twice: one impression) and clicks (twice: one click).
