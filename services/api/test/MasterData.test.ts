@@ -74,6 +74,30 @@ layer(apiLayer({ processor: false }), { excludeTestServices: true })("master dat
     }),
   )
 
+  it.effect(
+    "ml-scores: answers 200 with an empty body, also for ids not registered (documented choice)",
+    () =>
+      Effect.gen(function* () {
+        const http = yield* api
+        const someone = client()
+        yield* registerClients([someone])
+        const advertiser = advertiserId()
+        yield* http.advertisers.upsertAdvertisers({ payload: [{ advertiser_id: advertiser, name: "A" }] })
+        const answer = yield* raw("POST", "/ml-scores", {
+          client_id: someone.client_id,
+          advertiser_id: advertiser,
+          score: 7,
+        })
+        assert.deepStrictEqual([answer.status, answer.text], [200, ""])
+        const unknown = yield* raw("POST", "/ml-scores", {
+          client_id: clientId(),
+          advertiser_id: advertiserId(),
+          score: 0,
+        })
+        assert.strictEqual(unknown.status, 200)
+      }),
+  )
+
   it.effect("time: the day is stored and answered; it may also go back", () =>
     Effect.gen(function* () {
       const http = yield* api
