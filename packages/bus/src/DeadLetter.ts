@@ -11,6 +11,8 @@ export const REASON_HEADER = "Adflow-Reason"
 export const SUBJECT_HEADER = "Adflow-Original-Subject"
 export const SEQ_HEADER = "Adflow-Original-Seq"
 
+const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, " / ").trim()
+
 /**
  * Stores a message that cannot be processed in the dead-letter stream, with the reason and
  * the original payload, then terminates it so it is never redelivered. The dead letter's
@@ -22,7 +24,8 @@ export const send = (delivery: Delivery, reason: string) =>
     const { jetstream, prefix } = yield* NatsClient
     const topology = Topology.make(prefix)
     const headers = natsHeaders()
-    headers.set(REASON_HEADER, reason.slice(0, 4096))
+    // Header values cannot hold line breaks; schema errors come as indented trees.
+    headers.set(REASON_HEADER, oneLine(reason).slice(0, 4096))
     headers.set(SUBJECT_HEADER, delivery.subject)
     headers.set(SEQ_HEADER, String(delivery.streamSeq))
     yield* Effect.tryPromise({

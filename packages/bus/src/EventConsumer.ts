@@ -1,6 +1,7 @@
 import { Effect, Stream } from "effect"
 import { BusError } from "./BusError.js"
 import * as Delivery from "./Delivery.js"
+import * as MessageStream from "./MessageStream.js"
 import { NatsClient } from "./NatsClient.js"
 import * as Topology from "./Topology.js"
 
@@ -23,16 +24,9 @@ export const deliveries = (kind: Topology.EventKind, options: ConsumeOptions) =>
         try: () => jetstream.consumers.get(topology.eventsStream, topology.consumerName(kind)),
         catch: BusError.from(`get consumer ${topology.consumerName(kind)}`),
       })
-      const messages = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => consumer.consume({ max_messages: options.maxMessages }),
-          catch: BusError.from(`consume ${kind}`),
-        }),
-        // stop(), not close(): close() waits for the iterator to be drained, which a finished Stream never does.
-        (messages) => Effect.sync(() => messages.stop()),
-      )
-      return Stream.fromAsyncIterable(messages, BusError.from(`consume ${kind}`)).pipe(
-        Stream.map((msg) => Delivery.fromJsMsg(kind, msg)),
-      )
+      return MessageStream.fromConsumer(
+        () => consumer.consume({ max_messages: options.maxMessages }),
+        `consume ${kind}`,
+      ).pipe(Stream.map((msg) => Delivery.fromJsMsg(kind, msg)))
     }),
   )

@@ -1,6 +1,7 @@
 import { Effect, Stream } from "effect"
 import { DeliverPolicy, type MsgHdrs, type OrderedConsumerOptions } from "nats"
 import { BusError } from "./BusError.js"
+import * as MessageStream from "./MessageStream.js"
 import { NatsClient } from "./NatsClient.js"
 
 export interface StoredMessage {
@@ -42,7 +43,8 @@ export const bounds = (range: ReadRange) =>
     return {
       firstSeq,
       lastSeq,
-      total: Math.max(0, lastSeq - firstSeq + 1),
+      // An empty stream reports first_seq = last_seq = 0; a purged one first_seq = last_seq + 1.
+      total: info.state.messages === 0 ? 0 : Math.max(0, lastSeq - firstSeq + 1),
       streamFirstSeq: info.state.first_seq,
     }
   })
@@ -73,15 +75,13 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         try: () => jetstream.consumers.get(range.stream, start),
         catch: BusError.from(`read ${range.stream}`),
       })
-      const messages = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => consumer.consume({ max_messages: 1024 }),
-          catch: BusError.from(`read ${range.stream}`),
-        }),
-        // stop(), not close(): close() waits for the iterator to be drained, which a finished Stream never does.
-        (messages) => Effect.sync(() => messages.stop()),
-      )
-      return Stream.fromAsyncIterable(messages, BusError.from(`read ${range.stream}`)).pipe(
+      return MessageStream.fromConsumer(
+        () => consumer.consume({ max_messages: 1024 }),
+        `read ${range.stream}`,
+      ).pipe(
+        Stream.takeWhile((msg) => msg.seq <= lastSeq),
+        // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
+        Stream.takeUntil((msg) => msg.seq >= lastSeq || msg.info.pending === 0),
         Stream.map((msg): StoredMessage => ({
           seq: msg.seq,
           subject: msg.subject,
@@ -89,8 +89,6 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
           headers: msg.headers,
           storedAt: Math.floor(msg.info.timestampNanos / 1_000_000),
         })),
-        Stream.takeWhile((msg) => msg.seq <= lastSeq),
-        Stream.takeUntil((msg) => msg.seq >= lastSeq),
       )
     }),
   )

@@ -83,10 +83,10 @@ layer(BusLive, { excludeTestServices: true })("bus", (it) => {
       )
       const reason = Either.getLeft(EventCodec.decode("click", delivery!.data))
       assert.isTrue(reason._tag === "Some" && reason.value.startsWith("invalid click event"))
-      yield* DeadLetter.send(delivery!, "invalid click event: not JSON")
+      yield* DeadLetter.send(delivery!, "invalid click event:\n  not JSON")
       const letters = yield* DeadLetter.list
       assert.strictEqual(letters.length, 1)
-      assert.strictEqual(letters[0]!.reason, "invalid click event: not JSON")
+      assert.strictEqual(letters[0]!.reason, "invalid click event: / not JSON")
       assert.strictEqual(letters[0]!.originalSeq, delivery!.streamSeq)
       assert.deepStrictEqual(letters[0]!.data, bad)
       // Terminated: the consumer's floor passes it, so the barrier is satisfied.

@@ -1,1 +1,6 @@
-export {}
+export { BatchHandler, retryDelay } from "./BatchHandler.js"
+export { CampaignDirectory } from "./CampaignDirectory.js"
+export * as Pipeline from "./Pipeline.js"
+export { ProcessorConfig, type ProcessorSettings } from "./ProcessorConfig.js"
+export * as ProcessorMetrics from "./ProcessorMetrics.js"
+export { layer, layerWithConfig, ProcessorLive } from "./ProcessorLive.js"

@@ -1,0 +1,137 @@
+import { AnalyticsWriter } from "@adflow/analytics"
+import { DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
+import { Counters } from "@adflow/counters"
+import type { Events } from "@adflow/domain"
+import { Ledger, MlScoreStore } from "@adflow/store"
+import { Duration, Effect, Either, Option } from "effect"
+import { CampaignDirectory } from "./CampaignDirectory.js"
+import { ProcessorConfig } from "./ProcessorConfig.js"
+import * as ProcessorMetrics from "./ProcessorMetrics.js"
+import type { Routed } from "./Routed.js"
+
+type Pending<E> = { readonly delivery: Delivery; readonly event: E }
+
+/** Redelivery delay after a failed write: 250 ms doubling per attempt, at most 30 s. */
+export const retryDelay = (deliveryCount: number): Duration.Duration =>
+  Duration.millis(Math.min(30_000, 250 * 2 ** Math.min(7, Math.max(0, deliveryCount - 1))))
+
+/**
+ * Applies one lane's batch: validates, dead-letters what cannot be used, applies the Redis
+ * counters, writes the PostgreSQL ledger and ClickHouse, and only then acknowledges. Every step
+ * is idempotent by event id, so when any write fails the whole batch is nak'd and redone later.
+ * Uninterruptible: a shutdown lets the batch in hand finish.
+ */
+export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/processor/BatchHandler", {
+  effect: Effect.gen(function* () {
+    const counters = yield* Counters
+    const ledger = yield* Ledger
+    const scoreStore = yield* MlScoreStore
+    const analytics = yield* AnalyticsWriter
+    const directory = yield* CampaignDirectory
+    const config = yield* ProcessorConfig
+    const nats = yield* NatsClient
+
+    const apply = (batch: ReadonlyArray<Routed>, settled: Set<Delivery>) =>
+      Effect.gen(function* () {
+        const dead: Array<readonly [Delivery, string]> = []
+        const impressions: Array<Pending<Events.Impression>> = []
+        const clicks: Array<Pending<Events.Click>> = []
+        const scores: Array<Pending<Events.ScoreUpdate>> = []
+        for (const { delivery, event } of batch) {
+          if (Either.isLeft(event)) dead.push([delivery, event.left])
+          else if (event.right._tag === "impression") impressions.push({ delivery, event: event.right })
+          else if (event.right._tag === "click") clicks.push({ delivery, event: event.right })
+          else scores.push({ delivery, event: event.right })
+        }
+
+        const owners = yield* directory.ownersOf([...impressions, ...clicks].map((p) => p.event.campaign_id))
+        const owned = <E extends Events.Impression | Events.Click>(pending: Array<Pending<E>>) =>
+          pending.filter(({ delivery, event }) => {
+            const owner = owners.get(event.campaign_id) ?? Option.none()
+            if (Option.isNone(owner)) dead.push([delivery, `unknown campaign ${event.campaign_id}`])
+            else if (owner.value !== event.advertiser_id)
+              dead.push([
+                delivery,
+                `campaign ${event.campaign_id} belongs to advertiser ${owner.value}, not ${event.advertiser_id}`,
+              ])
+            else return true
+            return false
+          })
+        const validImpressions = owned(impressions)
+        const ownedClicks = owned(clicks)
+
+        // Impressions first: a click in the same batch may be for one of them.
+        yield* counters.applyImpressions(validImpressions.map((p) => p.event))
+        const clickOutcomes = yield* counters.applyClicks(ownedClicks.map((p) => p.event))
+        const validClicks: Array<Pending<Events.Click>> = []
+        const early: Array<Delivery> = []
+        ownedClicks.forEach((pending, i) => {
+          if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
+          else if (pending.delivery.deliveryCount < config.clickAttempts) early.push(pending.delivery)
+          else
+            dead.push([
+              pending.delivery,
+              `click by client ${pending.event.client_id}, who was never shown campaign ${pending.event.campaign_id}`,
+            ])
+        })
+        yield* counters.applyScores(scores.map((p) => p.event))
+
+        yield* Effect.all(
+          [
+            ledger.insertImpressions(validImpressions.map((p) => p.event)),
+            ledger.insertClicks(validClicks.map((p) => p.event)),
+            scoreStore.upsertBatch(scores.map((p) => p.event)),
+            analytics.insertEvents([
+              ...validImpressions.map((p) => p.event),
+              ...validClicks.map((p) => p.event),
+            ]),
+          ],
+          { concurrency: "unbounded", discard: true },
+        )
+
+        for (const [delivery, reason] of dead) {
+          yield* DeadLetter.send(delivery, reason).pipe(Effect.provideService(NatsClient, nats))
+          settled.add(delivery)
+          yield* Effect.logWarning("dead-lettered", {
+            subject: delivery.subject,
+            seq: delivery.streamSeq,
+            reason,
+          })
+        }
+        for (const delivery of early) {
+          // The impression may still be on its way (an outside producer, another lane or instance).
+          yield* delivery.nak(retryDelay(delivery.deliveryCount))
+          settled.add(delivery)
+        }
+        for (const { delivery } of [...validImpressions, ...validClicks, ...scores]) {
+          yield* delivery.ack
+          settled.add(delivery)
+        }
+        ProcessorMetrics.recordBatch({
+          impressions: validImpressions.length,
+          clicks: validClicks.length,
+          scores: scores.length,
+          deadLetters: dead.length,
+          retried: early.length,
+        })
+      })
+
+    const handle = (batch: ReadonlyArray<Routed>) => {
+      const settled = new Set<Delivery>()
+      return apply(batch, settled).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.gen(function* () {
+            ProcessorMetrics.recordFailedBatch()
+            yield* Effect.logError("batch failed; will be redelivered", cause)
+            for (const { delivery } of batch) {
+              if (!settled.has(delivery)) yield* delivery.nak(retryDelay(delivery.deliveryCount))
+            }
+          }),
+        ),
+        Effect.uninterruptible,
+      )
+    }
+
+    return { handle }
+  }),
+}) {}

@@ -1,0 +1,34 @@
+import { AnalyticsWriter } from "@adflow/analytics"
+import { Counters } from "@adflow/counters"
+import { Ledger, MlScoreStore, CampaignRepo } from "@adflow/store"
+import { Layer } from "effect"
+import { BatchHandler } from "./BatchHandler.js"
+import { CampaignDirectory } from "./CampaignDirectory.js"
+import { ProcessorConfig, type ProcessorSettings } from "./ProcessorConfig.js"
+import * as Pipeline from "./Pipeline.js"
+
+const services = BatchHandler.Default.pipe(
+  Layer.provide(CampaignDirectory.Default),
+  Layer.provide(
+    Layer.mergeAll(
+      Counters.layer,
+      Ledger.Default,
+      MlScoreStore.Default,
+      CampaignRepo.Default,
+      AnalyticsWriter.Default,
+    ),
+  ),
+)
+
+/**
+ * The processor as a layer: consumes in the background for as long as the layer lives. Needs
+ * NatsClient, RedisClient, SqlClient and ClickHouse (migrated and provisioned) and a ProcessorConfig.
+ */
+export const layerWithConfig = Layer.scopedDiscard(Pipeline.run).pipe(Layer.provide(services))
+
+/** The same, with settings given in code (tests) rather than read from the environment. */
+export const layer = (settings: Partial<ProcessorSettings> = {}) =>
+  layerWithConfig.pipe(Layer.provide(ProcessorConfig.layer(settings)))
+
+/** Default settings; what tests and other services embed. */
+export const ProcessorLive = layer()

@@ -1,0 +1,35 @@
+import { EventCodec, type Delivery } from "@adflow/bus"
+import type { Events } from "@adflow/domain"
+import { Either } from "effect"
+
+/** A delivery with its decoded event, or the reason it cannot be used. */
+export interface Routed {
+  readonly delivery: Delivery
+  readonly event: Either.Either<Events.Event, string>
+}
+
+export const decode = (delivery: Delivery): Routed => ({
+  delivery,
+  event: EventCodec.decode(delivery.kind, delivery.data),
+})
+
+/**
+ * The lane a message belongs to: a campaign's impressions and clicks share one lane (so they
+ * apply in order), a client's score updates likewise; an undecodable message goes anywhere.
+ */
+export const laneOf = (routed: Routed, lanes: number): number => {
+  const key = Either.match(routed.event, {
+    onLeft: () => String(routed.delivery.streamSeq),
+    onRight: (event) => (event._tag === "score" ? event.client_id : event.campaign_id),
+  })
+  return fnv1a(key) % lanes
+}
+
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
