@@ -100,14 +100,16 @@ export const generateMarket = (
     gender: prng.pick(["MALE", "FEMALE"] as const),
   }))
   const lastDay = shape.firstDay + Math.max(1, shape.days) - 1
-  // Limits are sized against the demand a campaign could see, so some campaigns are scarce and
-  // some cannot be filled: the engine has to pace and to choose.
+  // Limits are sized against a campaign's share of the requests, 0.5 to 3 times it: with targeting
+  // narrowing who may see what, some campaigns are scarce and some cannot be filled, so the
+  // engine has to pace and to choose (with 0.2 to 1.5, every limit filled and half the requests
+  // had nothing new to show).
   const demandPerCampaignDay = (shape.clients * shape.requestsPerClientPerDay) / Math.max(1, shape.campaigns)
   const campaigns = Array.from({ length: shape.campaigns }, (_, key): SimCampaign => {
     const start_date = prng.int(shape.firstDay, lastDay)
     const end_date = prng.int(start_date, lastDay)
     const span = end_date - start_date + 1
-    const impressions_limit = Math.max(1, Math.round(demandPerCampaignDay * span * (0.2 + prng.next() * 1.3)))
+    const impressions_limit = Math.max(1, Math.round(demandPerCampaignDay * span * (0.5 + prng.next() * 2.5)))
     const clicks_limit = Math.max(0, Math.round(impressions_limit * (0.05 + prng.next() * 0.35)))
     return {
       key,
