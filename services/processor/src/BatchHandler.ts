@@ -1,6 +1,6 @@
 import { AnalyticsWriter } from "@adflow/analytics"
 import { DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
-import { Counters } from "@adflow/counters"
+import { ClickLearning, Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { Ledger, MlScoreStore } from "@adflow/store"
 import { Duration, Effect, Either, Option } from "effect"
@@ -24,6 +24,7 @@ export const retryDelay = (deliveryCount: number): Duration.Duration =>
 export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/processor/BatchHandler", {
   effect: Effect.gen(function* () {
     const counters = yield* Counters
+    const learning = yield* ClickLearning
     const ledger = yield* Ledger
     const scoreStore = yield* MlScoreStore
     const analytics = yield* AnalyticsWriter
@@ -61,8 +62,13 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         const ownedClicks = owned(clicks)
 
         // Impressions first: a click in the same batch may be for one of them.
-        yield* counters.applyImpressions(validImpressions.map((p) => p.event))
+        const impressionOutcomes = yield* counters.applyImpressions(validImpressions.map((p) => p.event))
         const clickOutcomes = yield* counters.applyClicks(ownedClicks.map((p) => p.event))
+        // Click rates are learned from first applications only, so redeliveries and replays teach nothing twice.
+        yield* learning.recordScores(
+          validImpressions.filter((_, i) => impressionOutcomes[i] === "applied").map((p) => p.event.score),
+          ownedClicks.filter((_, i) => clickOutcomes[i] === "applied").map((p) => p.event.score),
+        )
         const validClicks: Array<Pending<Events.Click>> = []
         const early: Array<Delivery> = []
         ownedClicks.forEach((pending, i) => {

@@ -1,5 +1,5 @@
 import { AnalyticsWriter } from "@adflow/analytics"
-import { Counters } from "@adflow/counters"
+import { ClickLearning, Counters } from "@adflow/counters"
 import { Ledger, MlScoreStore, CampaignRepo } from "@adflow/store"
 import { Layer } from "effect"
 import { BatchHandler } from "./BatchHandler.js"
