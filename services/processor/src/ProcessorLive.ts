@@ -12,6 +12,7 @@ const services = BatchHandler.Default.pipe(
   Layer.provide(
     Layer.mergeAll(
       Counters.layer,
+      ClickLearning.layer,
       Ledger.Default,
       MlScoreStore.Default,
       CampaignRepo.Default,
