@@ -24,6 +24,18 @@ export const CLICK_PRIOR = 0.05
 /** At most this much (in micro-units) for the best score among the candidates. */
 export const RELEVANCE_BONUS_MICROS = 10_000
 
+/**
+ * What a campaign can earn from one impression at most, before the client's counters and score
+ * are known (the relevance bonus counted in full): the ad request reads counters for the
+ * campaigns in this order, a window at a time, instead of for every eligible one.
+ */
+export const bestCase = (row: ServingCampaign["row"]): number =>
+  row.cost_per_impression_micros + row.cost_per_click_micros * CLICK_PRIOR + RELEVANCE_BONUS_MICROS
+
+/** Whether showing this candidate earns (the client has not seen it and it is under its limit). */
+export const earns = ({ campaign, view }: Candidate): boolean =>
+  !view.seen && view.impressions < campaign.row.impressions_limit
+
 const group = ({ campaign, view }: Candidate): number =>
   view.seen ? 1 : view.impressions < campaign.row.impressions_limit ? 0 : 2
 
