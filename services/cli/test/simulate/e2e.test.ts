@@ -1,5 +1,6 @@
 import { AnalyticsMigrations } from "@adflow/analytics"
 import { Provisioning } from "@adflow/bus"
+import { ClickLearning } from "@adflow/counters"
 import { ProcessorLive } from "@adflow/processor"
 import { StoreMigrations } from "@adflow/store"
 import { HttpServer } from "@effect/platform"
@@ -24,6 +25,8 @@ const Migrated = Layer.effectDiscard(
 
 const RealSystem = Layer.merge(ApiServer.layer({ logRequests: false }), ProcessorLive).pipe(
   Layer.provide(Migrated),
+  // Shared click rates the engine learns from (over Redis); harmless if the API wires them itself.
+  Layer.provide(ClickLearning.layer),
   Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
   Layer.provideMerge(TestStack.layer),
 )
