@@ -12,7 +12,7 @@ const noAd = (clientId: ClientId) =>
   new Errors.NotFound({ error: Errors.Code.notFound, message: `no ad can be shown to client ${clientId}` })
 
 /** Campaigns whose counters one round trip reads. */
-const WINDOW = 32
+const WINDOW = 8
 
 const toAd = ({ row }: ServingCampaign): Ad.Ad => ({
   ad_id: row.campaign_id,
