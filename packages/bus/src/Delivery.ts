@@ -18,6 +18,8 @@ export interface Delivery {
   readonly term: (reason: string) => Effect.Effect<void>
   /** Extends the ack deadline while a slow batch is still being written. */
   readonly inProgress: Effect.Effect<void>
+  /** Read back from the stream by a replay rather than delivered by a durable consumer. */
+  readonly replayed: boolean
 }
 
 export const fromJsMsg = (kind: EventKind, msg: JsMsg): Delivery => ({
@@ -30,4 +32,25 @@ export const fromJsMsg = (kind: EventKind, msg: JsMsg): Delivery => ({
   nak: (delay) => Effect.sync(() => msg.nak(Duration.toMillis(delay))),
   term: (reason) => Effect.sync(() => msg.term(reason)),
   inProgress: Effect.sync(() => msg.working()),
+  replayed: false,
+})
+
+/**
+ * A message read back by a replay: there is nobody to acknowledge, and since the whole history
+ * is replayed in order, a click whose impression is missing will not find it by waiting.
+ */
+export const replayed = (
+  kind: EventKind,
+  msg: { seq: number; subject: string; data: Uint8Array },
+): Delivery => ({
+  kind,
+  subject: msg.subject,
+  data: msg.data,
+  streamSeq: msg.seq,
+  deliveryCount: Number.MAX_SAFE_INTEGER,
+  ack: Effect.void,
+  nak: () => Effect.void,
+  term: () => Effect.void,
+  inProgress: Effect.void,
+  replayed: true,
 })

@@ -96,9 +96,11 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         )
 
         for (const [delivery, reason] of dead) {
-          yield* DeadLetter.send(delivery, reason).pipe(Effect.provideService(NatsClient, nats))
+          // A replayed message was dead-lettered when it was first consumed; filing it again would duplicate it.
+          if (!delivery.replayed)
+            yield* DeadLetter.send(delivery, reason).pipe(Effect.provideService(NatsClient, nats))
           settled.add(delivery)
-          yield* Effect.logWarning("dead-lettered", {
+          yield* Effect.logWarning(delivery.replayed ? "skipped on replay" : "dead-lettered", {
             subject: delivery.subject,
             seq: delivery.streamSeq,
             reason,
@@ -122,9 +124,11 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         })
       })
 
-    const handle = (batch: ReadonlyArray<Routed>) => {
+    /** True when the batch was applied; false when it failed and its deliveries were nak'd. */
+    const handle = (batch: ReadonlyArray<Routed>): Effect.Effect<boolean> => {
       const settled = new Set<Delivery>()
       return apply(batch, settled).pipe(
+        Effect.as(true),
         Effect.catchAllCause((cause) =>
           Effect.gen(function* () {
             ProcessorMetrics.recordFailedBatch()
@@ -132,6 +136,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
             for (const { delivery } of batch) {
               if (!settled.has(delivery)) yield* delivery.nak(retryDelay(delivery.deliveryCount))
             }
+            return false
           }),
         ),
         Effect.uninterruptible,

@@ -7,7 +7,8 @@ import { CampaignDirectory } from "./CampaignDirectory.js"
 import { ProcessorConfig, type ProcessorSettings } from "./ProcessorConfig.js"
 import * as Pipeline from "./Pipeline.js"
 
-const services = BatchHandler.Default.pipe(
+/** The batch handler with everything it writes to; needs the four server clients and a ProcessorConfig. */
+export const ProcessorServices = BatchHandler.Default.pipe(
   Layer.provide(CampaignDirectory.Default),
   Layer.provide(
     Layer.mergeAll(
@@ -25,7 +26,7 @@ const services = BatchHandler.Default.pipe(
  * The processor as a layer: consumes in the background for as long as the layer lives. Needs
  * NatsClient, RedisClient, SqlClient and ClickHouse (migrated and provisioned) and a ProcessorConfig.
  */
-export const layerWithConfig = Layer.scopedDiscard(Pipeline.run).pipe(Layer.provide(services))
+export const layerWithConfig = Layer.scopedDiscard(Pipeline.run).pipe(Layer.provide(ProcessorServices))
 
 /** The same, with settings given in code (tests) rather than read from the environment. */
 export const layer = (settings: Partial<ProcessorSettings> = {}) =>
