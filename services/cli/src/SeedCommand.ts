@@ -113,7 +113,7 @@ export const SeedCommand: Command = {
   run: (args) =>
     Effect.gen(function* () {
       const values = yield* Args.parse(args, ["url"])
-      const port = yield* Config.integer("ADFLOW_PORT").pipe(Config.withDefault(8080))
+      const port = yield* Config.port("ADFLOW_PORT").pipe(Config.withDefault(8080))
       yield* seed(values.get("url") ?? `http://127.0.0.1:${port}`)
     }).pipe(Effect.provide(DayRepo.Default.pipe(Layer.provide(PgDatabase.layerConfig)))),
 }
