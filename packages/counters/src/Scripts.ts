@@ -4,13 +4,15 @@ import type { ChainableCommander, Redis } from "ioredis"
  * The Lua scripts behind the counters. Each is registered once per connection with ioredis
  * `defineCommand`, which sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis restart
  * or `SCRIPT FLUSH` only costs one resend. Every key a script touches is passed in KEYS (so
- * ioredis prefixes it) and shares one hash tag.
+ * ioredis prefixes it); the keys of a write script share one hash tag, while the ad request's
+ * read script spans many campaigns (fine on the single Redis deployed, not on a cluster).
  *
  * Idempotency comes from set membership: a count or spend moves only when SADD added the member.
  */
 export interface Script {
   readonly name: string
-  readonly keys: number
+  /** How many of the arguments are KEYS; `"variable"`: the caller passes every key, counted at each call. */
+  readonly keys: number | "variable"
   readonly lua: string
 }
 
@@ -86,11 +88,52 @@ return 'applied'
 `,
 }
 
-const all: ReadonlyArray<Script> = [admitImpression, applyImpression, applyClick, applyScore]
+/** HMGET takes at most this many advertiser ids per call: Lua's `unpack` is bounded by its C stack. */
+const UNPACK_CHUNK = 1000
+
+/**
+ * KEYS: the client's scores, then per campaign: totals, seen, clicked. ARGV: client id, then
+ * advertiser ids. Everything the ad request reads, as one flat reply: one score per advertiser
+ * (the stored string, or nil), then per campaign impressions, clicks, seen (0/1), clicked (0/1)
+ * as integers, so the client parses no strings for them. Read only; a single Redis is assumed
+ * (the campaigns' keys span many cluster slots).
+ */
+export const readForRequest: Script = {
+  name: "adflowReadForRequest",
+  keys: "variable",
+  lua: `
+local reply = {}
+local n = 0
+local advertisers = #ARGV
+for first = 2, advertisers, ${UNPACK_CHUNK} do
+  local scores = redis.call('HMGET', KEYS[1], unpack(ARGV, first, math.min(first + ${UNPACK_CHUNK - 1}, advertisers)))
+  for i = 1, #scores do reply[n + i] = scores[i] end
+  n = n + #scores
+end
+local client = ARGV[1]
+for k = 2, #KEYS, 3 do
+  local totals = redis.call('HMGET', KEYS[k], 'impressions', 'clicks')
+  local impressions, clicks = tonumber(totals[1] or 0), tonumber(totals[2] or 0)
+  if not (impressions and clicks) then return redis.error_reply('ERR non-numeric counts in ' .. KEYS[k]) end
+  reply[n + 1] = impressions
+  reply[n + 2] = clicks
+  reply[n + 3] = redis.call('SISMEMBER', KEYS[k + 1], client)
+  reply[n + 4] = redis.call('SISMEMBER', KEYS[k + 2], client)
+  n = n + 4
+end
+return reply
+`,
+}
+
+const all: ReadonlyArray<Script> = [admitImpression, applyImpression, applyClick, applyScore, readForRequest]
 
 /** Registers every script on the connection; pipelines created afterwards can queue them too. */
 export const defineAll = (redis: Redis): void => {
-  for (const script of all) redis.defineCommand(script.name, { numberOfKeys: script.keys, lua: script.lua })
+  for (const script of all)
+    redis.defineCommand(
+      script.name,
+      script.keys === "variable" ? { lua: script.lua } : { numberOfKeys: script.keys, lua: script.lua },
+    )
 }
 
 type Invoke<R> = (...keysThenArgs: ReadonlyArray<string | number>) => R
@@ -109,7 +152,10 @@ export const run = (
   script: Script,
   keys: ReadonlyArray<string>,
   args: ReadonlyArray<string | number>,
-): Promise<unknown> => method<Promise<unknown>>(redis, script)(...keys, ...args)
+): Promise<unknown> =>
+  script.keys === "variable"
+    ? method<Promise<unknown>>(redis, script)(keys.length, ...keys, ...args)
+    : method<Promise<unknown>>(redis, script)(...keys, ...args)
 
 /** Queues a script on a pipeline. */
 export const queue = (
@@ -118,5 +164,6 @@ export const queue = (
   keys: ReadonlyArray<string>,
   args: ReadonlyArray<string | number>,
 ): void => {
-  method<ChainableCommander>(pipeline, script)(...keys, ...args)
+  if (script.keys === "variable") method<ChainableCommander>(pipeline, script)(keys.length, ...keys, ...args)
+  else method<ChainableCommander>(pipeline, script)(...keys, ...args)
 }

@@ -141,6 +141,18 @@ it.layer(layer)("wipe and script reloading", (it) => {
           ]),
           ["applied", "stale"],
         )
+        yield* flush
+        const view = yield* counters.readForRequest({
+          clientId: a,
+          advertiserIds: [advertiser],
+          campaignIds: [campaign],
+        })
+        assert.deepStrictEqual(view.campaigns.get(campaign), {
+          impressions: 3,
+          clicks: 1,
+          seen: true,
+          clicked: true,
+        })
         assert.deepStrictEqual(yield* counters.campaignCounters(campaign), {
           impressions: 3,
           clicks: 1,

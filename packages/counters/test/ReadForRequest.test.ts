@@ -1,8 +1,31 @@
-import { Counters } from "@adflow/counters"
+import { Counters, Keys, RedisClient } from "@adflow/counters"
+import type { CampaignId } from "@adflow/domain"
 import { Money } from "@adflow/domain"
+import { StackUrls } from "@adflow/testkit"
 import { assert, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { advertiserId, campaignId, click, clientId, impression, layer, scoreUpdate } from "./fixtures.js"
+
+/**
+ * Counters over a connection of their own on the test's prefix, recording the name of every
+ * command ioredis sends on it (after the connection's own handshake), and the connection's id.
+ */
+const countingCounters = Effect.gen(function* () {
+  const { keyPrefix } = yield* RedisClient
+  const urls = yield* StackUrls
+  const context = yield* Layer.build(
+    Layer.fresh(Counters.layer.pipe(Layer.provideMerge(RedisClient.layer({ url: urls.redis, keyPrefix })))),
+  )
+  const { redis } = Context.get(context, RedisClient)
+  const connectionId = yield* Effect.promise(() => redis.client("ID"))
+  const sent: Array<string> = []
+  const sendCommand = redis.sendCommand.bind(redis)
+  redis.sendCommand = (command, stream) => {
+    sent.push(command.name)
+    return sendCommand(command, stream)
+  }
+  return { counters: Context.get(context, Counters), sent, connectionId }
+})
 
 it.layer(layer)("readForRequest", (it) => {
   it.effect("reads the client's scores (missing = 0) and each campaign's counts, seen and clicked", () =>
@@ -129,6 +152,126 @@ it.layer(layer)("readForRequest", (it) => {
         [...view.campaigns],
         [[campaign, { impressions: 1, clicks: 0, seen: false, clicked: false }]],
       )
+    }),
+  )
+
+  it.scoped("is one script call (EVALSHA once the script is known) whatever the number of campaigns", () =>
+    Effect.gen(function* () {
+      const { counters, sent, connectionId } = yield* countingCounters
+      const { redis } = yield* RedisClient
+      const client = clientId()
+      const advertisers = Array.from({ length: 5 }, advertiserId)
+      for (const campaigns of [1, 8, 50, 200]) {
+        sent.length = 0
+        const view = yield* counters.readForRequest({
+          clientId: client,
+          advertiserIds: advertisers,
+          campaignIds: Array.from({ length: campaigns }, campaignId),
+        })
+        assert.strictEqual(view.campaigns.size, campaigns)
+        assert.deepStrictEqual(sent, ["evalsha"], `${campaigns} campaigns`)
+      }
+      // Seen from the server: the last command this connection ran.
+      const info = yield* Effect.promise(() => redis.client("LIST", "ID", String(connectionId)))
+      assert.match(String(info), /\bcmd=evalsha\b/)
+    }),
+  )
+
+  it.effect("reads hundreds of campaigns and more advertisers than one HMGET takes, in order", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const { redis } = yield* RedisClient
+      const client = clientId()
+      const advertisers = Array.from({ length: 2500 }, advertiserId)
+      yield* counters.applyScores(
+        advertisers.flatMap((advertiser, i) =>
+          i % 7 === 0 ? [scoreUpdate(client, advertiser, i / 7, 1)] : [],
+        ),
+      )
+      const campaigns = Array.from({ length: 300 }, campaignId)
+      // Campaign i: shown to the client when i % 3 == 0 (clicked when also i % 5 == 0), and to
+      // i % 4 other clients, one of whom clicked when i % 2 == 1.
+      const shownToClient = (i: number) => i % 3 === 0
+      const clickedByClient = (i: number) => i % 3 === 0 && i % 5 === 0
+      const others = campaigns.map((_, i) => Array.from({ length: i % 4 }, clientId))
+      yield* counters.applyImpressions(
+        campaigns.flatMap((campaign, i) => [
+          ...(shownToClient(i) ? [impression(campaign, client)] : []),
+          ...others[i]!.map((other) => impression(campaign, other)),
+        ]),
+      )
+      yield* counters.applyClicks(
+        campaigns.flatMap((campaign, i) => [
+          ...(clickedByClient(i) ? [click(campaign, client)] : []),
+          ...(i % 2 === 1 && others[i]!.length > 0 ? [click(campaign, others[i]![0]!)] : []),
+        ]),
+      )
+
+      const view = yield* counters.readForRequest({
+        clientId: client,
+        advertiserIds: advertisers,
+        campaignIds: campaigns,
+      })
+      assert.deepStrictEqual(
+        [...view.scores],
+        advertisers.map((advertiser, i) => [advertiser, i % 7 === 0 ? i / 7 : 0]),
+      )
+      const expected = (i: number) => ({
+        impressions: (shownToClient(i) ? 1 : 0) + (i % 4),
+        clicks: (clickedByClient(i) ? 1 : 0) + (i % 2 === 1 && i % 4 > 0 ? 1 : 0),
+        seen: shownToClient(i),
+        clicked: clickedByClient(i),
+      })
+      assert.deepStrictEqual(
+        [...view.campaigns],
+        campaigns.map((campaign, i) => [campaign, expected(i)]),
+      )
+      // The same as the one-key reads.
+      for (const [i, campaign] of campaigns.entries()) {
+        if (i % 50 !== 0) continue
+        const totals = yield* counters.campaignCounters(campaign)
+        assert.strictEqual(totals.impressions, expected(i).impressions)
+        assert.strictEqual(totals.clicks, expected(i).clicks)
+        assert.strictEqual(yield* counters.hasSeen(campaign, client), expected(i).seen)
+        assert.strictEqual(
+          (yield* Effect.promise(() => redis.sismember(Keys.clicked(campaign), client))) === 1,
+          expected(i).clicked,
+        )
+      }
+    }),
+  )
+
+  it.effect("fails with CountersError on a key of the wrong type or a count that is not a number", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const { redis } = yield* RedisClient
+      const client = clientId()
+      const read = (campaign: CampaignId) =>
+        counters.readForRequest({
+          clientId: client,
+          advertiserIds: [],
+          campaignIds: [campaignId(), campaign],
+        })
+
+      const wrongType = campaignId()
+      yield* Effect.promise(() => redis.set(Keys.totals(wrongType), "7"))
+      const notAHash = yield* Effect.flip(read(wrongType))
+      assert.strictEqual(notAHash._tag, "CountersError")
+      assert.strictEqual(notAHash.operation, "readForRequest")
+      assert.match(notAHash.message, /WRONGTYPE/)
+
+      const garbled = campaignId()
+      yield* Effect.promise(() => redis.hset(Keys.totals(garbled), Keys.CounterField.clicks, "many"))
+      const notANumber = yield* Effect.flip(read(garbled))
+      assert.strictEqual(notANumber.operation, "readForRequest")
+      assert.match(notANumber.message, /non-numeric counts/)
+
+      const wrongScores = clientId()
+      yield* Effect.promise(() => redis.set(Keys.scores(wrongScores), "x"))
+      const scoresNotAHash = yield* Effect.flip(
+        counters.readForRequest({ clientId: wrongScores, advertiserIds: [advertiserId()], campaignIds: [] }),
+      )
+      assert.match(scoresNotAHash.message, /WRONGTYPE/)
     }),
   )
 })
