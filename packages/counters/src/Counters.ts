@@ -223,8 +223,7 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       if (advertiserIds.length === 0 && campaignIds.length === 0)
         return Effect.succeed<RequestView>({ scores: new Map(), campaigns: new Map() })
       const keys: Array<string> = [Keys.scores(clientId)]
-      for (const campaignId of campaignIds)
-        keys.push(Keys.totals(campaignId), Keys.seen(campaignId), Keys.clicked(campaignId))
+      for (const campaignId of campaignIds) keys.push(Keys.campaignTag(campaignId))
       return Effect.tryPromise({
         try: () => Scripts.run(redis, Scripts.readForRequest, keys, [clientId, ...advertiserIds]),
         catch: CountersError.from("readForRequest"),

@@ -9,14 +9,23 @@ import type { CampaignId, ClientId } from "@adflow/domain"
 const campaign = (campaignId: CampaignId) => `{c:${campaignId}}`
 const client = (clientId: ClientId) => `{u:${clientId}}`
 
+/**
+ * The hash tag shared by every key of the campaign: what `seen`, `clicked` and `totals` start
+ * with. A script given this key can reach all three (same slot) with one KEYS entry.
+ */
+export const campaignTag = (campaignId: CampaignId): string => campaign(campaignId)
+
+/** Suffixes after `campaignTag` of the campaign's keys. */
+export const CampaignKeySuffix = { seen: ":seen", clicked: ":clicked", totals: ":totals" } as const
+
 /** Set of client ids that were shown the campaign. */
-export const seen = (campaignId: CampaignId): string => `${campaign(campaignId)}:seen`
+export const seen = (campaignId: CampaignId): string => campaign(campaignId) + CampaignKeySuffix.seen
 
 /** Set of client ids that clicked the campaign. */
-export const clicked = (campaignId: CampaignId): string => `${campaign(campaignId)}:clicked`
+export const clicked = (campaignId: CampaignId): string => campaign(campaignId) + CampaignKeySuffix.clicked
 
 /** Hash of the campaign's totals; see `CounterField`. */
-export const totals = (campaignId: CampaignId): string => `${campaign(campaignId)}:totals`
+export const totals = (campaignId: CampaignId): string => campaign(campaignId) + CampaignKeySuffix.totals
 
 export const CounterField = {
   impressions: "impressions",

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from "ioredis"
+import * as Keys from "./Keys.js"
 
 /**
  * The Lua scripts behind the counters. Each is registered once per connection with ioredis
@@ -92,11 +93,15 @@ return 'applied'
 const UNPACK_CHUNK = 1000
 
 /**
- * KEYS: the client's scores, then per campaign: totals, seen, clicked. ARGV: client id, then
- * advertiser ids. Everything the ad request reads, as one flat reply: one score per advertiser
- * (the stored string, or nil), then per campaign impressions, clicks, seen (0/1), clicked (0/1)
- * as integers, so the client parses no strings for them. Read only; a single Redis is assumed
- * (the campaigns' keys span many cluster slots).
+ * KEYS: the client's scores, then per campaign its hash tag (`Keys.campaignTag`, prefixed by
+ * ioredis like any key), to which the script appends the suffixes of totals, seen and clicked:
+ * one key per campaign instead of three, since building and prefixing keys is most of what a
+ * large read costs the client. ARGV: client id, then advertiser ids.
+ *
+ * Answers everything the ad request reads as one flat reply: one score per advertiser (the
+ * stored string, or nil), then per campaign impressions, clicks, seen (0/1), clicked (0/1) as
+ * integers, so the client parses no strings for them. Read only; a single Redis is assumed (the
+ * campaigns span many cluster slots).
  */
 export const readForRequest: Script = {
   name: "adflowReadForRequest",
@@ -111,14 +116,15 @@ for first = 2, advertisers, ${UNPACK_CHUNK} do
   n = n + #scores
 end
 local client = ARGV[1]
-for k = 2, #KEYS, 3 do
-  local totals = redis.call('HMGET', KEYS[k], 'impressions', 'clicks')
+for k = 2, #KEYS do
+  local tag = KEYS[k]
+  local totals = redis.call('HMGET', tag .. '${Keys.CampaignKeySuffix.totals}', 'impressions', 'clicks')
   local impressions, clicks = tonumber(totals[1] or 0), tonumber(totals[2] or 0)
-  if not (impressions and clicks) then return redis.error_reply('ERR non-numeric counts in ' .. KEYS[k]) end
+  if not (impressions and clicks) then return redis.error_reply('ERR non-numeric counts in ' .. tag) end
   reply[n + 1] = impressions
   reply[n + 2] = clicks
-  reply[n + 3] = redis.call('SISMEMBER', KEYS[k + 1], client)
-  reply[n + 4] = redis.call('SISMEMBER', KEYS[k + 2], client)
+  reply[n + 3] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.seen}', client)
+  reply[n + 4] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.clicked}', client)
   n = n + 4
 end
 return reply

@@ -35,6 +35,15 @@ describe("Keys", () => {
     assert.deepStrictEqual(new Set(clientTags), new Set([`u:${client}`]))
   })
 
+  it("a campaign's tag plus each suffix is exactly that key, in the same slot (what the read script relies on)", () => {
+    const campaign = campaignId()
+    const tag = Keys.campaignTag(campaign)
+    assert.strictEqual(tag + Keys.CampaignKeySuffix.seen, Keys.seen(campaign))
+    assert.strictEqual(tag + Keys.CampaignKeySuffix.clicked, Keys.clicked(campaign))
+    assert.strictEqual(tag + Keys.CampaignKeySuffix.totals, Keys.totals(campaign))
+    assert.strictEqual(hashTag("adflow:" + tag), `c:${campaign}`)
+  })
+
   it("names every key differently", () => {
     const campaign = campaignId()
     const client = clientId()
