@@ -1,0 +1,399 @@
+/**
+ * End-to-end throughput of the event pipeline against a running stack (the test stack unless
+ * ADFLOW_* URLs say otherwise), each configuration in a namespace of its own that is dropped
+ * afterwards:
+ *
+ *   bash infra/local/pnpm.sh exec tsx services/processor/bench/pipeline.ts [--events 200000]
+ *     [--campaigns 1000] [--lanes 4 --batch-size 500 --batch-window-ms 20 --max-in-flight 5000]
+ *     [--sweep] [--lag-events 20000] [--lag-rate <events/s>]
+ *
+ * 1. publishes the events (80% impressions, 20% clicks on them) as a backlog;
+ * 2. baseline: a second set of durable consumers on the same stream consume and ack it, no work;
+ * 3. the real processor (`src/main.ts`, a child process) drains the same backlog: events/s
+ *    until every consumer's ack floor passed the last message (i.e. applied to Redis,
+ *    PostgreSQL and ClickHouse, and acknowledged), with its RSS and heap;
+ * 4. lag: fresh events published at a steady rate (half the measured throughput unless given)
+ *    while the processor runs; each event's lag is from its publish to the moment its
+ *    consumer's ack floor passed it, which is when `Barrier.awaitApplied` would return.
+ */
+import { EventPublisher, NatsClient, Topology } from "@adflow/bus"
+import type { Events } from "@adflow/domain"
+import { ProcessorConfig, ProcessorServices, Replay } from "@adflow/processor"
+import { StoreLayer } from "@adflow/store"
+import { StackUrls, TestNamespace, TestSystem } from "@adflow/testkit"
+import { type Context, Duration, Effect, Layer, Logger, LogLevel } from "effect"
+import { readFileSync } from "node:fs"
+import { cpus, totalmem } from "node:os"
+import { parseArgs } from "node:util"
+import { click, clients, impression, seedCampaign, type SeededCampaign } from "../test/fixtures.js"
+import * as ProcessorProcess from "./ProcessorProcess.js"
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: "string", default: "200000" },
+    campaigns: { type: "string", default: "1000" },
+    lanes: { type: "string" },
+    "batch-size": { type: "string" },
+    "batch-window-ms": { type: "string" },
+    "max-in-flight": { type: "string" },
+    sweep: { type: "boolean", default: false },
+    "lag-events": { type: "string", default: "20000" },
+    "lag-rate": { type: "string" },
+  },
+})
+
+interface Settings {
+  readonly lanes: number
+  readonly batchSize: number
+  readonly batchWindowMs: number
+  readonly maxInFlight: number
+}
+
+const defaults: Settings = { lanes: 4, batchSize: 500, batchWindowMs: 20, maxInFlight: 5000 }
+const given: Settings = {
+  lanes: Number(args.lanes ?? defaults.lanes),
+  batchSize: Number(args["batch-size"] ?? defaults.batchSize),
+  batchWindowMs: Number(args["batch-window-ms"] ?? defaults.batchWindowMs),
+  maxInFlight: Number(args["max-in-flight"] ?? defaults.maxInFlight),
+}
+const sweep: ReadonlyArray<Settings> = args.sweep
+  ? [
+      given,
+      { ...given, lanes: 1 },
+      { ...given, lanes: 8 },
+      { ...given, batchSize: 2000, batchWindowMs: 50 },
+      { ...given, batchSize: 100, batchWindowMs: 5 },
+      { ...given, maxInFlight: 20_000 },
+    ]
+  : [given]
+const eventCount = Number(args.events)
+const campaignCount = Number(args.campaigns)
+const lagEvents = Number(args["lag-events"])
+
+const Live = EventPublisher.Default.pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
+
+/** `events` events over the campaigns: per campaign, impressions for fresh clients and clicks by a fifth of them. */
+const generate = (campaigns: ReadonlyArray<SeededCampaign>, events: number) => {
+  const perCampaign = Math.max(5, Math.round(events / campaigns.length))
+  const viewers = Math.round((perCampaign * 5) / 6)
+  const impressions: Array<Events.Impression> = []
+  const clicks: Array<Events.Click> = []
+  for (const campaign of campaigns) {
+    const people = clients(viewers)
+    for (const c of people) impressions.push(impression(campaign, c))
+    for (const c of people.slice(0, perCampaign - viewers)) clicks.push(click(campaign, c))
+  }
+  return { impressions, clicks }
+}
+
+const kinds = ["impression", "click"] as const
+
+// The nats client's own type, reached through NatsClient (the processor does not depend on nats).
+type ConsumerConfig = Parameters<Context.Tag.Service<typeof NatsClient>["manager"]["consumers"]["add"]>[1]
+
+const streamState = Effect.gen(function* () {
+  const { manager, prefix } = yield* NatsClient
+  const topology = Topology.make(prefix)
+  return yield* Effect.promise(() => manager.streams.info(topology.eventsStream))
+})
+
+/** Last stream sequence of each kind's subject. */
+const lastSeqs = Effect.gen(function* () {
+  const { manager, prefix } = yield* NatsClient
+  const topology = Topology.make(prefix)
+  const entries = yield* Effect.forEach(kinds, (kind) =>
+    Effect.promise(() =>
+      manager.streams
+        .getMessage(topology.eventsStream, { last_by_subj: topology.eventSubject(kind) })
+        .then((m) => [kind, m.seq] as const),
+    ),
+  )
+  return new Map<string, number>(entries)
+})
+
+const ackFloors = (consumerName: (kind: Topology.EventKind) => string) =>
+  Effect.gen(function* () {
+    const { manager, prefix } = yield* NatsClient
+    const topology = Topology.make(prefix)
+    const entries = yield* Effect.forEach(
+      kinds,
+      (kind) =>
+        Effect.promise(() => manager.consumers.info(topology.eventsStream, consumerName(kind))).pipe(
+          Effect.map((info) => [kind, info.ack_floor.stream_seq] as const),
+        ),
+      { concurrency: 2 },
+    )
+    return new Map<string, number>(entries)
+  })
+
+const waitForFloors = (consumerName: (kind: Topology.EventKind) => string, targets: Map<string, number>) =>
+  ackFloors(consumerName).pipe(
+    Effect.delay("20 millis"),
+    Effect.repeat({ until: (floors) => kinds.every((k) => (floors.get(k) ?? 0) >= (targets.get(k) ?? 0)) }),
+  )
+
+/** Raw consume-and-ack of the backlog by fresh durable consumers, one per kind as the processor has. */
+const baseline = (settings: Settings, targets: Map<string, number>) =>
+  Effect.gen(function* () {
+    const { manager, jetstream, prefix } = yield* NatsClient
+    const topology = Topology.make(prefix)
+    const name = (kind: Topology.EventKind) => `bench-baseline-${kind}`
+    for (const kind of kinds) {
+      yield* Effect.promise(() =>
+        manager.consumers.add(topology.eventsStream, {
+          durable_name: name(kind),
+          filter_subject: topology.eventSubject(kind),
+          ack_policy: "explicit",
+          deliver_policy: "all",
+          ack_wait: 30_000_000_000,
+          max_ack_pending: 50_000,
+        } as ConsumerConfig),
+      )
+    }
+    const started = performance.now()
+    yield* Effect.forEach(
+      kinds,
+      (kind) =>
+        Effect.promise(async () => {
+          const consumer = await jetstream.consumers.get(topology.eventsStream, name(kind))
+          const messages = await consumer.consume({ max_messages: settings.maxInFlight })
+          const last = targets.get(kind) ?? 0
+          for await (const msg of messages) {
+            msg.ack()
+            if (msg.seq >= last) break
+          }
+          messages.stop()
+        }),
+      { concurrency: 2 },
+    )
+    yield* waitForFloors(name, targets)
+    return performance.now() - started
+  })
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+const peakRss = (pid: number) => {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return match ? Number(match[1]) * 1024 : NaN
+  } catch {
+    return NaN
+  }
+}
+
+/** Publishes fresh events at `rate`/s and measures each one's publish-to-applied lag. */
+const measureLag = (campaigns: ReadonlyArray<SeededCampaign>, rate: number) =>
+  Effect.gen(function* () {
+    const publisher = yield* EventPublisher
+    const { impressions, clicks } = generate(campaigns, lagEvents)
+    // A click follows its impression in the same tick, as it would from a fast user.
+    const events: Array<Events.Event> = []
+    const clicksByClient = new Map(clicks.map((c) => [`${c.campaign_id}/${c.client_id}`, c]))
+    for (const i of impressions) {
+      events.push(i)
+      const c = clicksByClient.get(`${i.campaign_id}/${i.client_id}`)
+      if (c) events.push(c)
+    }
+    const pending: Array<{ kind: Topology.EventKind; seq: number; at: number }> = []
+    const lags: Record<string, Array<number>> = { impression: [], click: [] }
+    const tick = 10
+    const perTick = Math.max(1, Math.round((rate * tick) / 1000))
+    let stop = false
+    const poller = Effect.gen(function* () {
+      const { prefix } = yield* NatsClient
+      const topology = Topology.make(prefix)
+      while (!stop || pending.length > 0) {
+        const floors = yield* ackFloors(topology.consumerName)
+        const now = performance.now()
+        for (let i = pending.length - 1; i >= 0; i--) {
+          const p = pending[i]!
+          if ((floors.get(p.kind) ?? 0) >= p.seq) {
+            lags[p.kind]!.push(now - p.at)
+            pending.splice(i, 1)
+          }
+        }
+        yield* Effect.sleep("5 millis")
+      }
+    })
+    const polling = yield* Effect.fork(poller)
+    const began = performance.now()
+    for (let offset = 0; offset < events.length; offset += perTick) {
+      const slice = events.slice(offset, offset + perTick)
+      const at = performance.now()
+      yield* Effect.forEach(
+        slice,
+        (event) =>
+          publisher
+            .publish(event)
+            .pipe(Effect.tap((ack) => pending.push({ kind: event._tag, seq: ack.seq, at }))),
+        { concurrency: "unbounded", discard: true },
+      )
+      const due = began + ((offset + perTick) / rate) * 1000
+      const wait = due - performance.now()
+      if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
+    }
+    const achievedRate = events.length / ((performance.now() - began) / 1000)
+    stop = true
+    yield* polling.await
+    const all = [...lags.impression!, ...lags.click!].sort((a, b) => a - b)
+    const sorted = (xs: Array<number>) => [...xs].sort((a, b) => a - b)
+    return {
+      events: events.length,
+      targetRate: rate,
+      achievedRate,
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      max: all[all.length - 1] ?? NaN,
+      impressionP50: percentile(sorted(lags.impression!), 50),
+      impressionP99: percentile(sorted(lags.impression!), 99),
+      clickP50: percentile(sorted(lags.click!), 50),
+      clickP99: percentile(sorted(lags.click!), 99),
+    }
+  })
+
+const runOne = (settings: Settings) =>
+  Effect.gen(function* () {
+    const { id } = yield* TestNamespace
+    const urls = yield* StackUrls
+    const publisher = yield* EventPublisher
+    yield* Effect.logInfo(`[${id}] seeding ${campaignCount} campaigns`)
+    const campaigns = yield* Effect.forEach(Array.from({ length: campaignCount }), () => seedCampaign, {
+      concurrency: 4,
+    })
+    const { impressions, clicks } = generate(campaigns, eventCount)
+    const published = impressions.length + clicks.length
+    yield* Effect.logInfo(`[${id}] publishing ${published} events`)
+    const publishStart = performance.now()
+    // Impressions and clicks interleaved in chunks, so clicks mostly follow their impressions.
+    const chunk = 10_000
+    const clickChunk = Math.round((chunk * clicks.length) / impressions.length)
+    for (let i = 0, j = 0; i < impressions.length; i += chunk, j += clickChunk) {
+      yield* publisher.publishAll(impressions.slice(i, i + chunk))
+      yield* publisher.publishAll(
+        clicks.slice(j, i + chunk >= impressions.length ? undefined : j + clickChunk),
+      )
+    }
+    const publishMs = performance.now() - publishStart
+    const targets = yield* lastSeqs
+    const stream = yield* streamState
+
+    yield* Effect.logInfo(`[${id}] baseline: raw consume and ack`)
+    const baselineMs = yield* baseline(settings, targets)
+
+    yield* Effect.logInfo(`[${id}] processor ${JSON.stringify(settings)}`)
+    const pg = new URL(urls.postgres)
+    pg.pathname = `/${id}`
+    const processor = yield* ProcessorProcess.start({
+      natsUrl: urls.nats,
+      redisUrl: urls.redis,
+      pgUrl: pg.toString(),
+      clickhouseUrl: urls.clickhouse,
+      namespace: id,
+      memoryProbeMs: 250,
+      settings: {
+        LANES: String(settings.lanes),
+        BATCH_SIZE: String(settings.batchSize),
+        BATCH_WINDOW_MS: String(settings.batchWindowMs),
+        MAX_IN_FLIGHT: String(settings.maxInFlight),
+      },
+    })
+    const processStart = performance.now()
+    const { prefix } = yield* NatsClient
+    yield* waitForFloors(Topology.make(prefix).consumerName, targets)
+    const processMs = performance.now() - processStart
+    const drained = yield* processor.applied
+    const underLoad = processor.memory()
+    const scraped = yield* Effect.tryPromise(() =>
+      fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`).then((r) => r.text()),
+    )
+    const retries = Number(/adflow_processor_click_retries_total (\d+)/.exec(scraped)?.[1] ?? 0)
+    const failedBatches = Number(
+      /adflow_processor_batches_total\{outcome="failed"\} (\d+)/.exec(scraped)?.[1] ?? 0,
+    )
+    const batches = Number(/adflow_processor_batches_total\{outcome="ok"\} (\d+)/.exec(scraped)?.[1] ?? 0)
+
+    const throughput = published / (processMs / 1000)
+    const baselineRate = published / (baselineMs / 1000)
+    const lagRate = args["lag-rate"] === undefined ? Math.round(throughput / 2) : Number(args["lag-rate"])
+    yield* Effect.logInfo(`[${id}] lag at ${lagRate} events/s`)
+    const lag = yield* measureLag(campaigns, lagRate)
+    const rssPeak = peakRss(processor.pid)
+    yield* processor.terminate
+
+    // Replay of the whole stream (everything already applied, so it must change nothing) in this process.
+    yield* Effect.logInfo(`[${id}] replay of the whole stream`)
+    const replayStart = performance.now()
+    const replayed = yield* Replay.run({}).pipe(
+      Effect.provide(
+        ProcessorServices.pipe(
+          Layer.provideMerge(
+            ProcessorConfig.layer({
+              lanes: settings.lanes,
+              batchSize: settings.batchSize,
+              batchWindow: Duration.millis(settings.batchWindowMs),
+              maxInFlight: settings.maxInFlight,
+            }),
+          ),
+        ),
+      ),
+    )
+    const replayRate = replayed.done / ((performance.now() - replayStart) / 1000)
+
+    const max = (f: (m: ProcessorProcess.MemorySample) => number) =>
+      underLoad.reduce((m, s) => Math.max(m, f(s)), 0)
+    return {
+      settings,
+      published,
+      streamBytes: stream.state.bytes,
+      publishRate: published / (publishMs / 1000),
+      baselineRate,
+      throughput,
+      ratio: throughput / baselineRate,
+      applied: drained,
+      clickRetries: retries,
+      batches,
+      failedBatches,
+      processorLogTail: processor.output().split("\n").slice(-5),
+      memory: {
+        rssPeakMB: rssPeak / 2 ** 20,
+        rssMaxSampledMB: max((s) => s.rss) / 2 ** 20,
+        heapUsedMaxMB: max((s) => s.heapUsed) / 2 ** 20,
+        heapTotalMaxMB: max((s) => s.heapTotal) / 2 ** 20,
+      },
+      lag,
+      replay: { events: replayed.done, rate: replayRate },
+    }
+  }).pipe(Effect.scoped, Effect.provide(Live))
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits })
+
+const program = Effect.gen(function* () {
+  yield* Effect.logInfo(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`,
+  )
+  const results = []
+  for (const settings of sweep) {
+    const result = yield* runOne(settings)
+    results.push(result)
+    console.log(JSON.stringify(result))
+  }
+  console.log(
+    "\n| lanes | batch | window ms | in flight | events | baseline ev/s | processor ev/s | ratio | lag p50 ms | lag p99 ms | RSS peak MB | heap max MB | replay ev/s |",
+  )
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+  for (const r of results) {
+    const s = r.settings
+    console.log(
+      `| ${s.lanes} | ${s.batchSize} | ${s.batchWindowMs} | ${s.maxInFlight} | ${fmt(r.published)} | ${fmt(r.baselineRate)} | ${fmt(r.throughput)} | ${fmt(r.ratio * 100)}% | ${fmt(r.lag.p50)} | ${fmt(r.lag.p99)} | ${fmt(r.memory.rssPeakMB)} | ${fmt(r.memory.heapUsedMaxMB)} | ${fmt(r.replay.rate)} |`,
+    )
+  }
+})
+
+program.pipe(Logger.withMinimumLogLevel(LogLevel.Info), Effect.runPromise).then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
