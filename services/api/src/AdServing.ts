@@ -1,18 +1,30 @@
 import { EventPublisher } from "@adflow/bus"
-import { Counters } from "@adflow/counters"
-import { type Ad, type AdvertiserId, type ClientId, Errors, Events, Money } from "@adflow/domain"
+import { Counters, type CampaignView } from "@adflow/counters"
+import {
+  type Ad,
+  type AdvertiserId,
+  type CampaignId,
+  CampaignLifecycle,
+  type ClientId,
+  type Day,
+  Engine,
+  Errors,
+  Events,
+  Money,
+  Targeting,
+} from "@adflow/domain"
+import type { ClientRow } from "@adflow/store"
 import { Effect, Option } from "effect"
 import { CampaignIndex, type ServingCampaign } from "./CampaignIndex.js"
+import { ClickRates } from "./ClickRates.js"
 import { ClientCache } from "./ClientCache.js"
 import { CurrentDay } from "./CurrentDay.js"
+import * as EngineConfig from "./EngineConfig.js"
 import * as Ranking from "./Ranking.js"
 import { servingCounts } from "./ServingMetrics.js"
 
 const noAd = (clientId: ClientId) =>
   new Errors.NotFound({ error: Errors.Code.notFound, message: `no ad can be shown to client ${clientId}` })
-
-/** Campaigns whose counters one round trip reads. */
-const WINDOW = 8
 
 const toAd = ({ row }: ServingCampaign): Ad.Ad => ({
   ad_id: row.campaign_id,
@@ -22,25 +34,33 @@ const toAd = ({ row }: ServingCampaign): Ad.Ad => ({
 })
 
 /**
- * `GET /ads`: the client and the candidates from memory, one pipelined Redis read for scores
- * and counters, the ranking, then one atomic admission per tried candidate (a refusal at the
- * limit moves on to the next), and the impression published to JetStream before answering.
+ * `GET /ads`: the client and its candidates from memory (`CampaignIndex`), the client's scores
+ * in one Redis command, counters for the engine's most promising candidates a window at a time
+ * (see `Ranking`), `Engine.Ranking.rank` with the learned click rates, then one atomic admission
+ * per tried candidate (a refusal at the limit moves on to the next), and the impression
+ * published to JetStream before answering.
  */
 export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServing", {
   effect: Effect.gen(function* () {
     const currentDay = yield* CurrentDay
     const clients = yield* ClientCache
     const index = yield* CampaignIndex
+    const clickRates = yield* ClickRates
     const counters = yield* Counters
     const publisher = yield* EventPublisher
+    const policy = yield* EngineConfig.policy
+
+    // The highest impressions count read per campaign: a lower bound of the live one, which
+    // keeps the optimistic value of a campaign not read yet close to its true value.
+    const floor = new Map<CampaignId, number>()
 
     const impression = (candidate: Ranking.Candidate, clientId: ClientId, day: number) =>
       new Events.Impression(
         {
           v: Events.SCHEMA_VERSION,
-          event_id: Events.impressionId(candidate.campaign.row.campaign_id, clientId),
-          campaign_id: candidate.campaign.row.campaign_id,
-          advertiser_id: candidate.campaign.row.advertiser_id,
+          event_id: Events.impressionId(candidate.campaign.campaign_id, clientId),
+          campaign_id: candidate.campaign.campaign_id,
+          advertiser_id: candidate.campaign.advertiser_id,
           client_id: clientId,
           day: day as Events.Impression["day"],
           cost: Money.toPrice(candidate.campaign.row.cost_per_impression_micros),
@@ -50,18 +70,64 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         true,
       )
 
-    const admitFirst = (ranked: ReadonlyArray<Ranking.Candidate>, clientId: ClientId, day: number) =>
+    const readCounters = (
+      clientId: ClientId,
+      campaigns: ReadonlyArray<ServingCampaign>,
+      into: Map<CampaignId, CampaignView>,
+    ) =>
+      counters
+        .readForRequest({ clientId, advertiserIds: [], campaignIds: campaigns.map((c) => c.campaign_id) })
+        .pipe(
+          Effect.map((view) => {
+            for (const [campaignId, counts] of view.campaigns) {
+              into.set(campaignId, counts)
+              if (counts.impressions > (floor.get(campaignId) ?? 0)) floor.set(campaignId, counts.impressions)
+            }
+          }),
+        )
+
+    /** The engine's best candidate that admission accepts, reading counters only as far as needed. */
+    const choose = (client: ClientRow, campaigns: ReadonlyArray<ServingCampaign>, day: Day) =>
       Effect.gen(function* () {
-        for (const candidate of ranked) {
-          const { row } = candidate.campaign
+        const clientId = client.client_id
+        const advertiserIds = Array.from(new Set<AdvertiserId>(campaigns.map((c) => c.advertiser_id)))
+        const { scores } = yield* counters.readForRequest({ clientId, advertiserIds, campaignIds: [] })
+        const clickRate = clickRates.get()
+        const context: Engine.Ranking.Context = {
+          day,
+          client,
+          clickRate,
+          relevanceUnit: Engine.Ranking.relevanceUnit(
+            Engine.CampaignIndex.meanPrices(index.at(day)),
+            clickRate,
+          ),
+          policy,
+        }
+        const read = new Map<CampaignId, CampaignView>()
+        const rank = () => Engine.Ranking.rank(Ranking.candidates(campaigns, scores, read, floor), context)
+        let ranked = rank()
+        for (;;) {
+          const step = Ranking.step(ranked)
+          if (step._tag === "None") return Option.none<ServingCampaign>()
+          if (step._tag === "Read") {
+            yield* readCounters(clientId, step.campaigns, read)
+            ranked = rank()
+            continue
+          }
+          const { candidate } = step
+          const { campaign } = candidate
+          // The engine checked these already; the last word stays here, next to the admission.
+          if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
+            continue
           const admission = yield* counters.admitImpression({
-            campaignId: row.campaign_id,
+            campaignId: campaign.campaign_id,
             clientId,
-            impressionsLimit: row.impressions_limit,
-            costMicros: row.cost_per_impression_micros,
+            impressionsLimit: campaign.impressions_limit,
+            costMicros: campaign.row.cost_per_impression_micros,
           })
           if (admission === "limit") {
             servingCounts.admissionsAtLimit++
+            read.set(campaign.campaign_id, { ...candidate.counters, impressions: campaign.impressions_limit })
             continue
           }
           // A repeat is not charged again; publishing the same event id again is deduplicated, and
@@ -69,40 +135,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           yield* publisher.publish(impression(candidate, clientId, day))
           if (admission === "new") servingCounts.served++
           else servingCounts.repeats++
-          return Option.some(candidate.campaign)
+          return Option.some(campaign)
         }
-        return Option.none<ServingCampaign>()
-      })
-
-    const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
-
-    /**
-     * Reads counters and scores for the eligible campaigns in windows of `WINDOW`, best case
-     * first, until a window holds a campaign that earns whatever the score; usually the first,
-     * so one pipelined round trip (reading thousands of counters per request would cost more
-     * than everything else). Campaigns beyond the last window read are never tried.
-     */
-    const rankInWindows = (clientId: ClientId, eligible: ReadonlyArray<ServingCampaign>) =>
-      Effect.gen(function* () {
-        const byBestCase = [...eligible].sort((a, b) => Ranking.bestCase(b.row) - Ranking.bestCase(a.row))
-        const read: Array<Ranking.Candidate> = []
-        for (let start = 0; start < byBestCase.length; start += WINDOW) {
-          const window = byBestCase.slice(start, start + WINDOW)
-          const advertiserIds = Array.from(new Set<AdvertiserId>(window.map((c) => c.row.advertiser_id)))
-          const view = yield* counters.readForRequest({
-            clientId,
-            advertiserIds,
-            campaignIds: window.map((c) => c.row.campaign_id),
-          })
-          for (const campaign of window)
-            read.push({
-              campaign,
-              view: view.campaigns.get(campaign.row.campaign_id) ?? unseen,
-              score: view.scores.get(campaign.row.advertiser_id) ?? 0,
-            })
-          if (read.some(Ranking.earns)) break
-        }
-        return Ranking.order(read)
       })
 
     const serve = (clientId: ClientId) =>
@@ -113,13 +147,12 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           servingCounts.refused.unknown_client++
           return yield* Effect.fail(Errors.notFound("client", clientId))
         }
-        const eligible = index.eligible(client.value, day)
-        if (eligible.length === 0) {
+        const campaigns = index.candidates(client.value, day)
+        if (campaigns.length === 0) {
           servingCounts.refused.no_candidate++
           return yield* Effect.fail(noAd(clientId))
         }
-        const ranked = yield* rankInWindows(clientId, eligible)
-        const chosen = yield* admitFirst(ranked, clientId, day)
+        const chosen = yield* choose(client.value, campaigns, day)
         if (Option.isNone(chosen)) {
           servingCounts.refused.all_at_limit++
           return yield* Effect.fail(noAd(clientId))
@@ -129,4 +162,5 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     return { serve } as const
   }),
+  dependencies: [ClickRates.Default],
 }) {}

@@ -1,23 +1,27 @@
 import { ChangeFeed } from "@adflow/bus"
-import { type CampaignId, CampaignLifecycle, type Day, Targeting } from "@adflow/domain"
-import { CampaignRepo, type CampaignRow, type ClientRow } from "@adflow/store"
+import { type Campaign, type CampaignId, type Client, type Day, Engine } from "@adflow/domain"
+import { CampaignRepo, type CampaignRow, DayRepo } from "@adflow/store"
 import { Effect, Option } from "effect"
-import { targetingOf } from "./CampaignRows.js"
+import { toCampaign } from "./CampaignRows.js"
 import { Entity } from "./Entities.js"
 import * as Refresh from "./Refresh.js"
 
-/** A live campaign as the ad request uses it. */
-export interface ServingCampaign {
+/**
+ * A live campaign as the ad request uses it: the engine's view (prices in money units,
+ * targeting) plus the stored row (micro-unit prices for admission and events, ad texts).
+ */
+export interface ServingCampaign extends Campaign.Campaign {
   readonly row: CampaignRow
-  readonly targeting: Targeting.Targeting
 }
 
-const serving = (row: CampaignRow): ServingCampaign => ({ row, targeting: targetingOf(row) })
+const serving = (row: CampaignRow): ServingCampaign => ({ ...toCampaign(row), row })
 
 /**
- * Every live (not deleted) campaign in memory, so the ad request finds its candidates without
- * SQL. Loaded whole at start; a change notice re-reads the campaigns it names; a periodic full
- * re-read catches lost notices.
+ * Every live (not deleted) campaign in memory, held in an `Engine.CampaignIndex` so the ad
+ * request finds its candidates by location, gender and age without SQL and without a scan.
+ * Loaded whole at start for the current day; a change notice re-reads the campaigns it names
+ * (upsert / remove); a periodic full re-read catches lost notices; the index moves to a new day
+ * on the first request that sees it.
  */
 export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/CampaignIndex", {
   scoped: Effect.gen(function* () {
@@ -25,26 +29,29 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
     const feed = yield* ChangeFeed
     const changes = yield* feed.subscribe(Entity.campaign)
 
-    let byId = new Map<string, ServingCampaign>()
+    // Starts at the stored day; afterwards it follows the day of the requests (`at`).
+    let index: Engine.CampaignIndex.CampaignIndex = Engine.CampaignIndex.empty(yield* (yield* DayRepo).get())
     // Bumped by every single-campaign change, so a full re-read that raced one is thrown away.
     let changesApplied = 0
 
     const put = (row: CampaignRow) => {
       changesApplied++
-      if (row.deleted_at === null) byId.set(row.campaign_id, serving(row))
-      else byId.delete(row.campaign_id)
+      index =
+        row.deleted_at === null
+          ? Engine.CampaignIndex.upsert(index, serving(row))
+          : Engine.CampaignIndex.remove(index, row.campaign_id)
     }
 
-    const remove = (campaignId: string) => {
+    const remove = (campaignId: CampaignId) => {
       changesApplied++
-      byId.delete(campaignId)
+      index = Engine.CampaignIndex.remove(index, campaignId)
     }
 
     const loadAll = Effect.suspend(() => {
       const before = changesApplied
       return repo.listActive().pipe(
         Effect.map((rows) => {
-          if (changesApplied === before) byId = new Map(rows.map((row) => [row.campaign_id, serving(row)]))
+          if (changesApplied === before) index = Engine.CampaignIndex.build(rows.map(serving), index.day)
         }),
       )
     })
@@ -57,7 +64,7 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
             (id) =>
               repo
                 .findById(id as CampaignId)
-                .pipe(Effect.map(Option.match({ onNone: () => remove(id), onSome: put }))),
+                .pipe(Effect.map(Option.match({ onNone: () => remove(id as CampaignId), onSome: put }))),
             { concurrency: 8, discard: true },
           )
 
@@ -65,20 +72,29 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
     yield* Refresh.onChanges(changes, (change) => refresh(change.ids))
     yield* Refresh.every("30 seconds", loadAll)
 
-    /** Campaigns that may be shown to this client today: active, and targeting it exactly. */
-    const eligible = (client: ClientRow, day: Day): Array<ServingCampaign> => {
-      const found: Array<ServingCampaign> = []
-      for (const campaign of byId.values()) {
-        if (CampaignLifecycle.isActive(campaign.row, day) && Targeting.matches(campaign.targeting, client))
-          found.push(campaign)
-      }
-      return found
+    /** The index for `day` (rebuilt from memory once when the day changed). */
+    const at = (day: Day): Engine.CampaignIndex.CampaignIndex => {
+      if (index.day !== day) index = Engine.CampaignIndex.atDay(index, day)
+      return index
     }
 
+    /**
+     * Campaigns that may be shown to this client on `day`: active, and targeting it exactly.
+     * The index holds only `ServingCampaign`s (see `serving`), hence the narrowing.
+     */
+    const candidates = (client: Pick<Client.Client, "gender" | "age" | "location">, day: Day) =>
+      Engine.CampaignIndex.candidates(
+        at(day),
+        client,
+      ) as ReadonlyArray<unknown> as ReadonlyArray<ServingCampaign>
+
     return {
-      eligible,
-      get: (campaignId: CampaignId): ServingCampaign | undefined => byId.get(campaignId),
-      size: () => byId.size,
+      candidates,
+      /** The index for `day`: its mean prices scale the relevance term. */
+      at,
+      get: (campaignId: CampaignId): ServingCampaign | undefined =>
+        index.byId.get(campaignId) as ServingCampaign | undefined,
+      size: () => index.byId.size,
       /** After a local write: apply it here at once, and tell every instance. */
       stored: (row: CampaignRow) =>
         Effect.suspend(() => {

@@ -1,58 +1,96 @@
 import type { CampaignView } from "@adflow/counters"
+import { type CampaignId, Engine } from "@adflow/domain"
 import type { ServingCampaign } from "./CampaignIndex.js"
 
 /**
- * The order in which the ad request tries its candidates: a simple, replaceable placeholder
- * for the engine (packages/domain will bring the real one; swap `order` for it).
+ * The I/O-free half of the ad request around the engine (`Engine.Ranking`, packages/domain):
+ * which candidates' counters to read, and when what was read is enough.
  *
- * First the campaigns this client has not seen and that are under their impression limit
- * (they earn), then the ones already seen (a repeat is free, but it is an answer), then those
- * at their limit (admission will most likely refuse them; the counters may have moved). Within
- * a group, the expected revenue of one impression: its price, plus the click price times a
- * fixed small click probability, plus a small bonus for the client's ML score.
+ * Reading every candidate's counters costs three Redis commands each, and the API is CPU-bound
+ * on them, so the request reads the client's scores first (one command), then counters a window
+ * at a time, best first by an upper bound. A candidate not read yet is ranked with optimistic
+ * counters: not seen, not clicked, and the highest impressions count this instance has read
+ * for it (0 if none). Impressions only grow and the value falls as they grow (pacing), and an
+ * unseen campaign is worth more than a seen one, so its rank value is at least its true one.
+ * Hence, when the engine's best is a candidate already read, no unread one could beat it; when
+ * it is an unread one, the request reads the next window and ranks again.
  */
 
-export interface Candidate {
+export interface Candidate extends Engine.Ranking.Candidate {
   readonly campaign: ServingCampaign
-  readonly view: CampaignView
-  /** The client's ML score for the campaign's advertiser (0 when unknown). */
-  readonly score: number
+  /** Whether `counters` were read for this request (otherwise they are the optimistic guess). */
+  readonly read: boolean
 }
 
-/** Assumed click probability until the engine learns one. */
-export const CLICK_PRIOR = 0.05
-/** At most this much (in micro-units) for the best score among the candidates. */
-export const RELEVANCE_BONUS_MICROS = 10_000
+/** Campaigns whose counters one round trip reads. */
+export const WINDOW = 8
+
+/** The optimistic counters of a candidate not read yet. */
+export const optimistic = (impressionsAtLeast: number): CampaignView => ({
+  impressions: impressionsAtLeast,
+  clicks: 0,
+  seen: false,
+  clicked: false,
+})
 
 /**
- * What a campaign can earn from one impression at most, before the client's counters and score
- * are known (the relevance bonus counted in full): the ad request reads counters for the
- * campaigns in this order, a window at a time, instead of for every eligible one.
+ * A repeat uses no limit (admission answers "repeat" before it looks at the count, and nothing
+ * is charged), so a campaign the client has seen stays servable as a repeat at its limit: the
+ * engine, which drops every candidate at its limit, sees it just under. Only eligibility reads
+ * the count of a seen campaign (its value is not paced).
  */
-export const bestCase = (row: ServingCampaign["row"]): number =>
-  row.cost_per_impression_micros + row.cost_per_click_micros * CLICK_PRIOR + RELEVANCE_BONUS_MICROS
+export const repeatable = (campaign: ServingCampaign, counters: CampaignView): CampaignView =>
+  counters.seen && counters.impressions >= campaign.impressions_limit && campaign.impressions_limit > 0
+    ? { ...counters, impressions: campaign.impressions_limit - 1 }
+    : counters
 
-/** Whether showing this candidate earns (the client has not seen it and it is under its limit). */
-export const earns = ({ campaign, view }: Candidate): boolean =>
-  !view.seen && view.impressions < campaign.row.impressions_limit
+/**
+ * The candidates of one request: read ones with their counters, the others optimistic (`floor`
+ * holds the highest impressions count this instance has read per campaign).
+ */
+export const candidates = (
+  campaigns: ReadonlyArray<ServingCampaign>,
+  scores: ReadonlyMap<string, number>,
+  read: ReadonlyMap<CampaignId, CampaignView>,
+  floor: ReadonlyMap<CampaignId, number>,
+): Array<Candidate> =>
+  campaigns.map((campaign) => {
+    const counters = read.get(campaign.campaign_id)
+    return {
+      campaign,
+      counters:
+        counters === undefined
+          ? // Kept under the limit: the client may have seen it, and a repeat is servable at the limit.
+            optimistic(
+              Math.min(floor.get(campaign.campaign_id) ?? 0, Math.max(0, campaign.impressions_limit - 1)),
+            )
+          : repeatable(campaign, counters),
+      score: scores.get(campaign.advertiser_id) ?? 0,
+      read: counters !== undefined,
+    }
+  })
 
-const group = ({ campaign, view }: Candidate): number =>
-  view.seen ? 1 : view.impressions < campaign.row.impressions_limit ? 0 : 2
+export type Step =
+  /** The engine's best among everything: try to admit it. */
+  | {
+      readonly _tag: "Admit"
+      readonly candidate: Candidate
+      readonly ranked: Engine.Ranking.Ranked<Candidate>
+    }
+  /** Read these campaigns' counters (the unread ones the engine ranks highest), then rank again. */
+  | { readonly _tag: "Read"; readonly campaigns: ReadonlyArray<ServingCampaign> }
+  | { readonly _tag: "None" }
 
-export const order = (candidates: ReadonlyArray<Candidate>): Array<Candidate> => {
-  let maxScore = 0
-  for (const candidate of candidates) if (candidate.score > maxScore) maxScore = candidate.score
-  const value = ({ campaign: { row }, score }: Candidate): number =>
-    row.cost_per_impression_micros +
-    row.cost_per_click_micros * CLICK_PRIOR +
-    (maxScore === 0 ? 0 : (RELEVANCE_BONUS_MICROS * score) / maxScore)
-  return candidates
-    .map((candidate) => ({ candidate, group: group(candidate), value: value(candidate) }))
-    .sort(
-      (a, b) =>
-        a.group - b.group ||
-        b.value - a.value ||
-        (a.candidate.campaign.row.campaign_id < b.candidate.campaign.row.campaign_id ? -1 : 1),
-    )
-    .map(({ candidate }) => candidate)
+/**
+ * Walks a ranking until the first candidate that was read (to admit) or the first that was not
+ * (then up to `window` unread ones, best first, to read).
+ */
+export const step = (ranked: Engine.Ranking.Ranked<Candidate>, window: number = WINDOW): Step => {
+  const first = ranked.next()
+  if (first === undefined) return { _tag: "None" }
+  if (first.read) return { _tag: "Admit", candidate: first, ranked }
+  const campaigns = [first.campaign]
+  for (let next = ranked.next(); next !== undefined && campaigns.length < window; next = ranked.next())
+    if (!next.read) campaigns.push(next.campaign)
+  return { _tag: "Read", campaigns }
 }

@@ -1,75 +1,203 @@
 import type { CampaignView } from "@adflow/counters"
-import type { AdvertiserId, CampaignId, Day, Money } from "@adflow/domain"
-import { Targeting } from "@adflow/domain"
+import type { AdvertiserId, CampaignId, Day } from "@adflow/domain"
+import { Engine, Money, Targeting } from "@adflow/domain"
 import type { CampaignRow } from "@adflow/store"
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
+import { toCampaign } from "../src/CampaignRows.js"
+import type { ServingCampaign } from "../src/CampaignIndex.js"
 import * as Ranking from "../src/Ranking.js"
 
-const row = (id: number, limit: number, cpi: number, cpc: number): CampaignRow => ({
-  campaign_id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` as CampaignId,
-  advertiser_id: "00000000-0000-4000-8000-000000000001" as AdvertiserId,
-  impressions_limit: limit,
-  clicks_limit: 0,
-  cost_per_impression_micros: cpi as Money.Micros,
-  cost_per_click_micros: cpc as Money.Micros,
-  ad_title: "t",
-  ad_text: "x",
-  start_date: 0 as Day,
-  end_date: 10 as Day,
-  gender: null,
-  age_from: null,
-  age_to: null,
-  location: null,
-  created_at: new Date(0),
-  updated_at: new Date(0),
-  deleted_at: null,
-})
+const DAY = 5
 
-const candidate = fc
-  .record({
-    id: fc.integer({ min: 0, max: 1_000_000 }),
-    limit: fc.integer({ min: 0, max: 10 }),
-    impressions: fc.integer({ min: 0, max: 12 }),
-    seen: fc.boolean(),
-    cpi: fc.integer({ min: 0, max: 10_000_000 }),
-    cpc: fc.integer({ min: 0, max: 10_000_000 }),
-    score: fc.integer({ min: 0, max: 1000 }),
+const serving = (
+  id: number,
+  advertiser: number,
+  limit: number,
+  cpiCents: number,
+  cpcCents: number,
+  dates: readonly [number, number],
+): ServingCampaign => {
+  const row: CampaignRow = {
+    campaign_id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` as CampaignId,
+    advertiser_id: `00000000-0000-4000-9000-${String(advertiser).padStart(12, "0")}` as AdvertiserId,
+    impressions_limit: limit,
+    clicks_limit: 0,
+    cost_per_impression_micros: Money.fromPrice(Money.Price.make(cpiCents / 100)),
+    cost_per_click_micros: Money.fromPrice(Money.Price.make(cpcCents / 100)),
+    ad_title: "t",
+    ad_text: "x",
+    start_date: dates[0] as Day,
+    end_date: dates[1] as Day,
+    ...Targeting.none,
+    created_at: new Date(0),
+    updated_at: new Date(0),
+    deleted_at: null,
+  }
+  return { ...toCampaign(row), row }
+}
+
+const client = { gender: "MALE", age: 30, location: "Moscow" } as const
+
+/** A market of one request: campaigns, their true counters, the client's scores, and this instance's floors. */
+const market = fc
+  .uniqueArray(
+    fc.record({
+      id: fc.integer({ min: 0, max: 1_000_000 }),
+      advertiser: fc.integer({ min: 0, max: 5 }),
+      limit: fc.integer({ min: 1, max: 20 }),
+      impressions: fc.integer({ min: 0, max: 22 }),
+      stale: fc.integer({ min: 0, max: 22 }),
+      seen: fc.boolean(),
+      clicked: fc.boolean(),
+      cpi: fc.integer({ min: 0, max: 500 }),
+      cpc: fc.integer({ min: 0, max: 4000 }),
+      start: fc.integer({ min: 1, max: DAY }),
+      end: fc.integer({ min: DAY, max: DAY + 5 }),
+    }),
+    { selector: (c) => c.id, maxLength: 40 },
+  )
+  .chain((campaigns) =>
+    fc.record({
+      campaigns: fc.constant(campaigns),
+      scores: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 6, maxLength: 6 }),
+      window: fc.integer({ min: 1, max: 10 }),
+      repeats: fc.constantFrom<"serve" | "never">("serve", "never"),
+      rates: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    }),
+  )
+  .map(({ campaigns, scores, window, repeats, rates }) => {
+    const serv = campaigns.map((c) => serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end]))
+    const truth = new Map<CampaignId, CampaignView>(
+      campaigns.map((c, i) => [
+        serv[i]!.campaign_id,
+        { impressions: c.impressions, clicks: 0, seen: c.seen, clicked: c.seen && c.clicked },
+      ]),
+    )
+    // A floor is what this instance read earlier: never above the live count.
+    const floor = new Map<CampaignId, number>(
+      campaigns.map((c, i) => [serv[i]!.campaign_id, Math.min(c.stale, c.impressions)]),
+    )
+    const scoreOf = new Map(serv.map((c, i) => [c.advertiser_id, scores[campaigns[i]!.advertiser]!]))
+    // Some click-rate table, rising or not: the argument must not depend on its shape.
+    const clickRate = Engine.ClickRate.estimate(
+      rates
+        .map((rate) => ({ impressions: 1000, clicks: Math.round(rate * 1000) }))
+        .flatMap((count, i) => Array.from({ length: i === 0 ? 30 : 20 }, () => count)),
+    )
+    const context: Engine.Ranking.Context = {
+      day: DAY,
+      client,
+      clickRate,
+      relevanceUnit: 1,
+      policy: { ...Engine.Ranking.defaultPolicy, repeats },
+    }
+    return { serv, truth, floor, scoreOf, window, context }
   })
-  .map(({ id, limit, impressions, seen, cpi, cpc, score }): Ranking.Candidate => {
-    const view: CampaignView = { impressions, clicks: 0, seen, clicked: false }
-    return { campaign: { row: row(id, limit, cpi, cpc), targeting: Targeting.none }, view, score }
+
+/** The request's loop without I/O: read windows from `truth` until the engine's best was read. */
+const chooseInWindows = (m: {
+  serv: ReadonlyArray<ServingCampaign>
+  truth: ReadonlyMap<CampaignId, CampaignView>
+  floor: ReadonlyMap<CampaignId, number>
+  scoreOf: ReadonlyMap<string, number>
+  window: number
+  context: Engine.Ranking.Context
+}) => {
+  const read = new Map<CampaignId, CampaignView>()
+  let reads = 0
+  let ranked = Engine.Ranking.rank(Ranking.candidates(m.serv, m.scoreOf, read, m.floor), m.context)
+  for (;;) {
+    const step = Ranking.step(ranked, m.window)
+    if (step._tag === "None") return { chosen: undefined, reads }
+    if (step._tag === "Admit") return { chosen: step.candidate, reads }
+    assert.isAtMost(step.campaigns.length, m.window)
+    for (const campaign of step.campaigns) {
+      assert.isFalse(read.has(campaign.campaign_id), "a campaign is read at most once")
+      read.set(campaign.campaign_id, m.truth.get(campaign.campaign_id)!)
+    }
+    reads++
+    ranked = Engine.Ranking.rank(Ranking.candidates(m.serv, m.scoreOf, read, m.floor), m.context)
+  }
+}
+
+describe("windowed counter reads around the engine", () => {
+  it("a seen campaign at its limit stays servable as a repeat; an unseen one does not", () => {
+    const campaign = serving(1, 1, 3, 100, 0, [1, 9])
+    const context: Engine.Ranking.Context = {
+      day: DAY,
+      client,
+      clickRate: Engine.ClickRate.uninformed,
+      relevanceUnit: 1,
+    }
+    const rankWith = (seen: boolean) =>
+      Engine.Ranking.best(
+        Ranking.candidates(
+          [campaign],
+          new Map(),
+          new Map([[campaign.campaign_id, { impressions: 3, clicks: 0, seen, clicked: false }]]),
+          new Map(),
+        ),
+        context,
+      )
+    assert.strictEqual(rankWith(true)?.campaign, campaign)
+    assert.isUndefined(rankWith(false))
   })
 
-const earns = (c: Ranking.Candidate) => !c.view.seen && c.view.impressions < c.campaign.row.impressions_limit
-
-describe("Ranking.order", () => {
-  it("is a permutation that puts every earning candidate before any other", () =>
+  it("choose what the engine chooses with every counter read: same value, same seen/unseen", () =>
     fc.assert(
-      fc.property(
-        fc.uniqueArray(candidate, { selector: (c) => c.campaign.row.campaign_id }),
-        (candidates) => {
-          const ordered = Ranking.order(candidates)
-          assert.sameMembers(ordered, candidates)
-          const firstOther = ordered.findIndex((c) => !earns(c))
-          if (firstOther !== -1) assert.isFalse(ordered.slice(firstOther).some(earns))
-        },
-      ),
+      fc.property(market, (m) => {
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const maxScore = Math.max(0, ...full.map((c) => c.score))
+        const best = Engine.Ranking.rank(full, m.context).next()
+        const { chosen, reads } = chooseInWindows(m)
+        assert.isAtMost(reads, Math.ceil(m.serv.length / m.window))
+        if (best === undefined) return assert.isUndefined(chosen)
+        assert.isDefined(chosen)
+        assert.isTrue(chosen!.read)
+        assert.deepStrictEqual(
+          chosen!.counters,
+          Ranking.repeatable(chosen!.campaign, m.truth.get(chosen!.campaign.campaign_id)!),
+        )
+        assert.strictEqual(chosen!.counters.seen, best.counters.seen)
+        assert.closeTo(
+          Engine.Ranking.value(chosen!, m.context, maxScore),
+          Engine.Ranking.value(best, m.context, maxScore),
+          1e-9,
+        )
+      }),
+      { numRuns: 300 },
     ))
 
-  it("among earning candidates, a higher price comes first when scores are equal", () => {
-    const cheap = {
-      campaign: { row: row(1, 5, 100, 0), targeting: Targeting.none },
-      view: { impressions: 0, clicks: 0, seen: false, clicked: false },
-      score: 0,
-    }
-    const dear = { ...cheap, campaign: { row: row(2, 5, 200, 0), targeting: Targeting.none } }
-    assert.deepStrictEqual(
-      Ranking.order([cheap, dear]).map((c) => c.campaign.row.cost_per_impression_micros),
-      [200, 100],
+  it("an unread candidate is ranked optimistically: unseen, not clicked, at its floor", () => {
+    const campaign = serving(1, 1, 10, 100, 0, [1, 9])
+    const [unread] = Ranking.candidates(
+      [campaign],
+      new Map([[campaign.advertiser_id, 7]]),
+      new Map(),
+      new Map([[campaign.campaign_id, 4]]),
     )
-    // The relevance bonus breaks a tie in price.
-    const relevant = { ...cheap, campaign: { row: row(3, 5, 100, 0), targeting: Targeting.none }, score: 9 }
-    assert.strictEqual(Ranking.order([cheap, relevant])[0], relevant)
+    assert.deepStrictEqual(unread!.counters, { impressions: 4, clicks: 0, seen: false, clicked: false })
+    assert.strictEqual(unread!.score, 7)
+    assert.isFalse(unread!.read)
+  })
+
+  it("reads the engine's most promising unread candidates first, at most a window", () => {
+    const cheap = serving(1, 1, 10, 100, 0, [1, 9])
+    const dear = serving(2, 1, 10, 300, 0, [1, 9])
+    const middle = serving(3, 1, 10, 200, 0, [1, 9])
+    const context: Engine.Ranking.Context = {
+      day: DAY,
+      client,
+      clickRate: Engine.ClickRate.uninformed,
+      relevanceUnit: 1,
+    }
+    const ranked = Engine.Ranking.rank(
+      Ranking.candidates([cheap, dear, middle], new Map(), new Map(), new Map()),
+      context,
+    )
+    const step = Ranking.step(ranked, 2)
+    assert.strictEqual(step._tag, "Read")
+    if (step._tag === "Read") assert.deepStrictEqual(step.campaigns, [dear, middle])
   })
 })
