@@ -1,5 +1,5 @@
 import { EventPublisher } from "@adflow/bus"
-import { Counters, type CampaignView } from "@adflow/counters"
+import { ClickLearning, Counters, type CampaignView } from "@adflow/counters"
 import {
   type Ad,
   type AdvertiserId,
@@ -49,6 +49,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     const counters = yield* Counters
     const publisher = yield* EventPublisher
     const policy = yield* EngineConfig.policy
+    const learning = yield* ClickLearning
 
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
@@ -132,7 +133,22 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           }
           // A repeat is not charged again; publishing the same event id again is deduplicated, and
           // repairs the case where the first publish failed after its admission.
-          yield* publisher.publish(impression(candidate, clientId, day))
+          // A "new" admission happens once per (client, campaign), so this is where a served impression
+          // is learned exactly once: the processor finds it already admitted ("duplicate") and learns
+          // only the clicks and the impressions of outside producers.
+          const learn =
+            admission === "new"
+              ? learning
+                  .recordScores([candidate.score], [])
+                  .pipe(
+                    Effect.catchAllCause((cause) =>
+                      Effect.logWarning("click learning: impression lost", cause),
+                    ),
+                  )
+              : Effect.void
+          yield* Effect.zip(publisher.publish(impression(candidate, clientId, day)), learn, {
+            concurrent: true,
+          })
           if (admission === "new") servingCounts.served++
           else servingCounts.repeats++
           return Option.some(campaign)
@@ -162,5 +178,5 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     return { serve } as const
   }),
-  dependencies: [ClickRates.Default],
+  dependencies: [ClickRates.Default, ClickLearning.layer],
 }) {}
