@@ -1,6 +1,6 @@
 import { ClickLearning } from "@adflow/counters"
 import { Engine } from "@adflow/domain"
-import { Effect } from "effect"
+import { Config, Effect } from "effect"
 import * as Refresh from "./Refresh.js"
 
 /**
@@ -11,11 +11,17 @@ import * as Refresh from "./Refresh.js"
 export class ClickRates extends Effect.Service<ClickRates>()("@adflow/api/ClickRates", {
   scoped: Effect.gen(function* () {
     const learning = yield* ClickLearning
+    // The pooled rate's weight inside a bucket, in impressions (ADFLOW_ENGINE_BUCKET_STRENGTH). 5
+    // rather than the engine's default 30: in the simulator's markets (about 1,400 impressions over
+    // a dozen busy buckets) 30 held the rates near the pooled rate for most of the run (revenue
+    // ratio 0.94 against 0.96 with 5 on logistic, seed 1).
+    const bucketStrength = yield* Config.number("ADFLOW_ENGINE_BUCKET_STRENGTH").pipe(Config.withDefault(5))
+    const prior = { ...Engine.ClickRate.defaultPrior, bucketStrength }
     let table: Engine.ClickRate.Table = Engine.ClickRate.uninformed
 
     const reload = learning.read.pipe(
       Effect.map((counts) => {
-        table = Engine.ClickRate.estimate(counts)
+        table = Engine.ClickRate.estimate(counts, prior)
       }),
     )
 
