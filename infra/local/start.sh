@@ -12,7 +12,12 @@ stop() {
   echo
   echo "start: stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # They finish in-flight batches first; the stack stops only once they are gone.
+  local deadline=$((SECONDS + 30))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && { echo "start: $pid did not stop in 30s; killing it" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+  done
   bash infra/local/stack.sh down
 }
 trap stop INT TERM EXIT
@@ -23,9 +28,11 @@ eval "$(bash infra/local/stack.sh env)"
 adflow() { bash infra/local/pnpm.sh --silent --filter @adflow/cli run adflow "$@"; }
 adflow migrate
 
+# Each service runs as its own node process (not under pnpm, which would exit on a signal before
+# its child does), so the pids below are the services themselves and `stop` can wait for them.
 run_service() {
   local name=$1
-  bash infra/local/pnpm.sh --silent --filter "@adflow/$name" run start &
+  (cd "services/$name" && exec node --import tsx src/main.ts) &
   pids+=($!)
 }
 [ -f services/processor/src/main.ts ] && run_service processor

@@ -11,10 +11,14 @@ import { Config } from "effect"
 const { defaultPolicy } = Engine.Ranking
 
 export const policy: Config.Config<Engine.Ranking.Policy> = Config.all({
-  repeats: Config.literal(
-    "serve",
-    "never",
-  )("ADFLOW_ENGINE_REPEATS").pipe(Config.withDefault(defaultPolicy.repeats)),
+  repeats: Config.string("ADFLOW_ENGINE_REPEATS").pipe(
+    Config.withDefault("serve"),
+    Config.validate({
+      message: "must be serve or never",
+      validation: (value): value is Engine.Ranking.Policy["repeats"] =>
+        value === "serve" || value === "never",
+    }),
+  ),
   relevanceWeight: Config.number("ADFLOW_ENGINE_RELEVANCE_WEIGHT").pipe(
     Config.withDefault(defaultPolicy.relevanceWeight),
   ),
