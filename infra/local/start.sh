@@ -20,7 +20,9 @@ stop() {
   done
   bash infra/local/stack.sh down
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
 
 bash infra/local/stack.sh up
 eval "$(bash infra/local/stack.sh env)"
