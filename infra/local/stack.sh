@@ -101,8 +101,9 @@ log_tail() {
 wait_ready() {
   local server=$1 pid_fn=$2 logfile=$3 check=$4 deadline=$((SECONDS + start_timeout))
   while true; do
-    if eval "$check" >/dev/null 2>&1; then log "$server ready"; return 0; fi
     if ! pid_alive "$($pid_fn)"; then log_tail "$logfile"; die "$server exited during start-up"; fi
+    # Each probe is bounded: something else holding the port could accept and never answer.
+    if timeout 3 bash -c "$check" >/dev/null 2>&1; then log "$server ready"; return 0; fi
     [ $SECONDS -ge $deadline ] && { log_tail "$logfile"; die "$server did not answer within ${start_timeout}s"; }
     sleep 0.2
   done
