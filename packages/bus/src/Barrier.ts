@@ -50,3 +50,15 @@ export const awaitApplied = (kinds: ReadonlyArray<Topology.EventKind>, timeout: 
       Effect.timeoutTo({ duration: timeout, onSuccess: () => true, onTimeout: () => false }),
     )
   })
+
+/** The stream sequence below which the durable consumer of `kind` has acknowledged everything. */
+export const ackFloor = (kind: Topology.EventKind) =>
+  Effect.gen(function* () {
+    const { manager, prefix } = yield* NatsClient
+    const topology = Topology.make(prefix)
+    const info = yield* Effect.tryPromise({
+      try: () => manager.consumers.info(topology.eventsStream, topology.consumerName(kind)),
+      catch: BusError.from(`consumer info ${kind}`),
+    })
+    return info.ack_floor.stream_seq
+  })

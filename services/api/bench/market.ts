@@ -144,7 +144,9 @@ const drop = Effect.gen(function* () {
   )
 })
 
-Effect.runPromise(process.argv[2] === "drop" ? drop : seed).catch((error) => {
+const main: Effect.Effect<void, unknown> = process.argv[2] === "drop" ? drop : seed
+
+Effect.runPromise(main).catch((error) => {
   console.error(error)
   process.exit(1)
 })

@@ -1,5 +1,5 @@
 import { AnalyticsWriter } from "@adflow/analytics"
-import { DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
+import { Barrier, DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
 import { ClickLearning, Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { Ledger, MlScoreStore } from "@adflow/store"
@@ -71,9 +71,19 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         )
         const validClicks: Array<Pending<Events.Click>> = []
         const early: Array<Delivery> = []
+        // In a backlog the click consumer runs ahead of the impression consumer: a click is only
+        // given up on once every impression stored before it has been applied.
+        const unseen = ownedClicks.filter((_, i) => clickOutcomes[i] === "not_seen")
+        const impressionsFloor = unseen.some(
+          (p) => p.delivery.deliveryCount >= config.clickAttempts && !p.delivery.replayed,
+        )
+          ? yield* Barrier.ackFloor("impression").pipe(Effect.provideService(NatsClient, nats))
+          : Number.MAX_SAFE_INTEGER
         ownedClicks.forEach((pending, i) => {
           if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
           else if (pending.delivery.deliveryCount < config.clickAttempts) early.push(pending.delivery)
+          else if (!pending.delivery.replayed && impressionsFloor < pending.delivery.streamSeq)
+            early.push(pending.delivery)
           else
             dead.push([
               pending.delivery,

@@ -14,8 +14,10 @@ export const run = Effect.gen(function* () {
   const config = yield* ProcessorConfig
   const handler = yield* BatchHandler
 
+  // Small lane queues: messages wait in the client's pull buffer (bounded by maxInFlight) rather
+  // than here, where lanes × maxInFlight could sit past the ack wait and be delivered again.
   const queues = yield* Effect.forEach(Array.from({ length: config.lanes }), () =>
-    Queue.bounded<Routed.Routed>(config.maxInFlight),
+    Queue.bounded<Routed.Routed>(config.batchSize * 2),
   )
   yield* Effect.addFinalizer(() =>
     Effect.forEach(queues, (queue) =>
