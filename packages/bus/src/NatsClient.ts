@@ -29,6 +29,9 @@ export class NatsClient extends Context.Tag("@adflow/bus/NatsClient")<
             maxReconnectAttempts: -1,
             reconnectTimeWait: 250,
             reconnectJitter: 250,
+            // Otherwise every request and JetStream publish builds an Error for its stack trace:
+            // about an eighth of the ad request's CPU in a profile.
+            noAsyncTraces: true,
           }),
         ).pipe(
           Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(8)))),
