@@ -10,9 +10,19 @@ import { repoRoot } from "./dockerCompose.js"
 const offset = 700
 const redisPort = 16379 + offset
 const dir = mkdtempSync(join(tmpdir(), "adflow-stack-test-"))
-const env = { ...process.env, ADFLOW_STACK_PORT_OFFSET: String(offset), ADFLOW_STACK_DIR: dir, ADFLOW_STACK_START_TIMEOUT: "20" }
+const env = {
+  ...process.env,
+  ADFLOW_STACK_PORT_OFFSET: String(offset),
+  ADFLOW_STACK_DIR: dir,
+  ADFLOW_STACK_START_TIMEOUT: "20",
+}
 const stack = (command: string) =>
-  spawnSync("bash", ["infra/local/stack.sh", command, "--name", "failfast"], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 })
+  spawnSync("bash", ["infra/local/stack.sh", command, "--name", "failfast"], {
+    cwd: repoRoot,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  })
 
 describe("the stack runner when a server cannot start", () => {
   let squatter: Server
