@@ -8,10 +8,10 @@ import {
   Provisioning,
   StreamReader,
 } from "@adflow/bus"
-import { TestNamespace, TestNats } from "@adflow/testkit"
+import { TestEvents, TestNamespace, TestNats } from "@adflow/testkit"
 import { assert, it, layer } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Stream } from "effect"
-import { impression } from "./fixtures.js"
+import { randomUUID } from "node:crypto"
 
 // Real time: the barrier and redelivery delays wait on the clock.
 const BusLive = EventPublisher.Default.pipe(
@@ -140,3 +140,11 @@ it.effect("decode names what is wrong with a bad message", () =>
 
 const EventCodecJson = (event: ReturnType<typeof impression>) =>
   JSON.parse(new TextDecoder().decode(EventCodec.encode(event))) as Record<string, unknown>
+
+/** An impression of a campaign nobody seeded: the bus does not care whether it exists. */
+function impression() {
+  return TestEvents.impression(
+    { campaignId: randomUUID() as never, advertiserId: randomUUID() as never },
+    randomUUID(),
+  )
+}

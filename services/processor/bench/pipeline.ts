@@ -20,12 +20,11 @@ import { EventPublisher, NatsClient, Topology } from "@adflow/bus"
 import type { Events } from "@adflow/domain"
 import { ProcessorConfig, ProcessorServices, Replay } from "@adflow/processor"
 import { StoreLayer } from "@adflow/store"
-import { StackUrls, TestNamespace, TestSystem } from "@adflow/testkit"
+import { StackUrls, TestNamespace, TestSystem, TestEvents } from "@adflow/testkit"
 import { type Context, Duration, Effect, Layer, Logger, LogLevel } from "effect"
 import { readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
-import { click, clients, impression, seedCampaign, type SeededCampaign } from "../test/fixtures.js"
 import * as ProcessorProcess from "./ProcessorProcess.js"
 
 const { values: args } = parseArgs({
@@ -73,15 +72,15 @@ const lagEvents = Number(args["lag-events"])
 const Live = EventPublisher.Default.pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
 
 /** `events` events over the campaigns: per campaign, impressions for fresh clients and clicks by a fifth of them. */
-const generate = (campaigns: ReadonlyArray<SeededCampaign>, events: number) => {
+const generate = (campaigns: ReadonlyArray<TestEvents.SeededCampaign>, events: number) => {
   const perCampaign = Math.max(5, Math.round(events / campaigns.length))
   const viewers = Math.round((perCampaign * 5) / 6)
   const impressions: Array<Events.Impression> = []
   const clicks: Array<Events.Click> = []
   for (const campaign of campaigns) {
-    const people = clients(viewers)
-    for (const c of people) impressions.push(impression(campaign, c))
-    for (const c of people.slice(0, perCampaign - viewers)) clicks.push(click(campaign, c))
+    const people = TestEvents.clients(viewers)
+    for (const c of people) impressions.push(TestEvents.impression(campaign, c))
+    for (const c of people.slice(0, perCampaign - viewers)) clicks.push(TestEvents.click(campaign, c))
   }
   return { impressions, clicks }
 }
@@ -183,7 +182,7 @@ const peakRss = (pid: number) => {
 }
 
 /** Publishes fresh events at `rate`/s and measures each one's publish-to-applied lag. */
-const measureLag = (campaigns: ReadonlyArray<SeededCampaign>, rate: number) =>
+const measureLag = (campaigns: ReadonlyArray<TestEvents.SeededCampaign>, rate: number) =>
   Effect.gen(function* () {
     const publisher = yield* EventPublisher
     const { impressions, clicks } = generate(campaigns, lagEvents)
@@ -258,9 +257,13 @@ const runOne = (settings: Settings) =>
     const urls = yield* StackUrls
     const publisher = yield* EventPublisher
     yield* Effect.logInfo(`[${id}] seeding ${campaignCount} campaigns`)
-    const campaigns = yield* Effect.forEach(Array.from({ length: campaignCount }), () => seedCampaign, {
-      concurrency: 4,
-    })
+    const campaigns = yield* Effect.forEach(
+      Array.from({ length: campaignCount }),
+      () => TestEvents.seedCampaign,
+      {
+        concurrency: 4,
+      },
+    )
     const { impressions, clicks } = generate(campaigns, eventCount)
     const published = impressions.length + clicks.length
     yield* Effect.logInfo(`[${id}] publishing ${published} events`)

@@ -3,12 +3,11 @@ import { Barrier, DeadLetter, EventCodec, EventPublisher, NatsClient, Topology }
 import { Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { StoreLayer } from "@adflow/store"
-import { StackUrls, TestNamespace, TestSystem } from "@adflow/testkit"
+import { StackUrls, TestNamespace, TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import * as ProcessorProcess from "../bench/ProcessorProcess.js"
-import { click, clients, impression, seedCampaign, type SeededCampaign } from "./fixtures.js"
 
 const Live = Layer.mergeAll(EventPublisher.Default, StatsQueries.Default, Counters.layer).pipe(
   Layer.provideMerge(StoreLayer),
@@ -20,18 +19,18 @@ const CLICK_MICROS = 2_000_000
 
 /** Events for one campaign: `viewers` impressions, the first `clickers` of them click. */
 interface Plan {
-  readonly campaign: SeededCampaign
+  readonly campaign: TestEvents.SeededCampaign
   readonly impressions: ReadonlyArray<Events.Impression>
   readonly clicks: ReadonlyArray<Events.Click>
 }
 
 const plan = (viewers: number, clickers: number) =>
-  Effect.map(seedCampaign, (campaign): Plan => {
-    const people = clients(viewers)
+  Effect.map(TestEvents.seedCampaign, (campaign): Plan => {
+    const people = TestEvents.clients(viewers)
     return {
       campaign,
-      impressions: people.map((c) => impression(campaign, c)),
-      clicks: people.slice(0, clickers).map((c) => click(campaign, c)),
+      impressions: people.map((c) => TestEvents.impression(campaign, c)),
+      clicks: people.slice(0, clickers).map((c) => TestEvents.click(campaign, c)),
     }
   })
 

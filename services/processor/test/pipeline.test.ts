@@ -3,12 +3,11 @@ import { Barrier, DeadLetter, EventCodec, EventPublisher } from "@adflow/bus"
 import { Counters } from "@adflow/counters"
 import { ProcessorLive } from "@adflow/processor"
 import { MlScoreStore, StoreLayer } from "@adflow/store"
-import { TestSystem } from "@adflow/testkit"
+import { TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { Duration, Effect, Layer, Option } from "effect"
 import { randomUUID } from "node:crypto"
-import { click, clients, impression, scoreUpdate, seedCampaign } from "./fixtures.js"
 
 const Live = Layer.mergeAll(ProcessorLive, EventPublisher.Default, StatsQueries.Default, Counters.layer).pipe(
   Layer.provideMerge(StoreLayer),
@@ -38,25 +37,25 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
     () =>
       Effect.gen(function* () {
         const publisher = yield* EventPublisher
-        const campaign = yield* seedCampaign
-        const viewers = clients(300)
+        const campaign = yield* TestEvents.seedCampaign
+        const viewers = TestEvents.clients(300)
         const clickers = viewers.slice(0, 60)
 
         // Some clicks before their impressions: the processor must wait for the impression, not drop the click.
-        yield* publisher.publishAll(clickers.slice(0, 10).map((c) => click(campaign, c)))
-        yield* publisher.publishAll(viewers.map((c) => impression(campaign, c)))
+        yield* publisher.publishAll(clickers.slice(0, 10).map((c) => TestEvents.click(campaign, c)))
+        yield* publisher.publishAll(viewers.map((c) => TestEvents.impression(campaign, c)))
         // The same events again: deduplicated by JetStream (same Nats-Msg-Id)...
-        yield* publisher.publishAll(viewers.slice(0, 100).map((c) => impression(campaign, c)))
+        yield* publisher.publishAll(viewers.slice(0, 100).map((c) => TestEvents.impression(campaign, c)))
         // ...and again without an id, as a producer outside the dedup window would: deduplicated downstream.
         const subject = publisher.topology.eventSubject("impression")
         yield* Effect.forEach(viewers.slice(100, 150), (c) =>
-          publisher.publishBytes(subject, EventCodec.encode(impression(campaign, c))),
+          publisher.publishBytes(subject, EventCodec.encode(TestEvents.impression(campaign, c))),
         )
-        yield* publisher.publishAll(clickers.map((c) => click(campaign, c)))
+        yield* publisher.publishAll(clickers.map((c) => TestEvents.click(campaign, c)))
         yield* Effect.forEach(clickers.slice(0, 20), (c) =>
           publisher.publishBytes(
             publisher.topology.eventSubject("click"),
-            EventCodec.encode(click(campaign, c)),
+            EventCodec.encode(TestEvents.click(campaign, c)),
           ),
         )
         yield* applied()
@@ -85,14 +84,17 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
   it.effect("charges each event at the price it carries (prices change mid-campaign)", () =>
     Effect.gen(function* () {
       const publisher = yield* EventPublisher
-      const campaign = yield* seedCampaign
-      const [a, b, c] = clients(3)
+      const campaign = yield* TestEvents.seedCampaign
+      const [a, b, c] = TestEvents.clients(3)
       yield* publisher.publishAll([
-        impression(campaign, a!, 0.1),
-        impression(campaign, b!, 0.25, 2),
-        impression(campaign, c!, 0.333333, 2),
+        TestEvents.impression(campaign, a!, 0.1),
+        TestEvents.impression(campaign, b!, 0.25, 2),
+        TestEvents.impression(campaign, c!, 0.333333, 2),
       ])
-      yield* publisher.publishAll([click(campaign, a!, 1.1), click(campaign, c!, 0.7, 2)])
+      yield* publisher.publishAll([
+        TestEvents.click(campaign, a!, 1.1),
+        TestEvents.click(campaign, c!, 0.7, 2),
+      ])
       yield* applied()
       const stats = yield* StatsQueries
       const totals = yield* stats.campaignTotals(campaign.campaignId)
@@ -115,10 +117,10 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
       const client = randomUUID()
       const advertiser = randomUUID()
       yield* publisher.publishAll([
-        scoreUpdate(client, advertiser, 30, 3_000),
-        scoreUpdate(client, advertiser, 10, 1_000),
+        TestEvents.scoreUpdate(client, advertiser, 30, 3_000),
+        TestEvents.scoreUpdate(client, advertiser, 10, 1_000),
       ])
-      yield* publisher.publish(scoreUpdate(client, advertiser, 20, 2_000))
+      yield* publisher.publish(TestEvents.scoreUpdate(client, advertiser, 20, 2_000))
       yield* applied()
       const stored = yield* (yield* MlScoreStore).get(client as never, advertiser as never)
       assert.strictEqual(Option.getOrThrow(stored).score, 30)
@@ -136,12 +138,12 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
     () =>
       Effect.gen(function* () {
         const publisher = yield* EventPublisher
-        const campaign = yield* seedCampaign
-        const [before, after] = clients(2)
-        const good = impression(campaign, before!)
+        const campaign = yield* TestEvents.seedCampaign
+        const [before, after] = TestEvents.clients(2)
+        const good = TestEvents.impression(campaign, before!)
         const json = (overrides: Record<string, unknown>, omit?: string) => {
           const base: Record<string, unknown> = JSON.parse(
-            new TextDecoder().decode(EventCodec.encode(impression(campaign, randomUUID()))),
+            new TextDecoder().decode(EventCodec.encode(TestEvents.impression(campaign, randomUUID()))),
           )
           if (omit) delete base[omit]
           return new TextEncoder().encode(JSON.stringify({ ...base, ...overrides }))
@@ -157,17 +159,17 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
           [new Uint8Array(EventCodec.MAX_EVENT_BYTES + 10).fill(32), /too large/],
         ]
         for (const [payload] of bad) yield* publisher.publishBytes(subject, payload)
-        const stranger = impression(
+        const stranger = TestEvents.impression(
           { campaignId: randomUUID() as never, advertiserId: campaign.advertiserId },
           randomUUID(),
         )
         yield* publisher.publish(stranger)
-        const wrongOwner = impression(
+        const wrongOwner = TestEvents.impression(
           { campaignId: campaign.campaignId, advertiserId: randomUUID() as never },
           randomUUID(),
         )
         yield* publisher.publish(wrongOwner)
-        yield* publisher.publish(impression(campaign, after!))
+        yield* publisher.publish(TestEvents.impression(campaign, after!))
         yield* applied()
 
         // Lanes run in parallel, so dead letters are filed in any order; the original sequence says which is which.

@@ -4,14 +4,13 @@ import { Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { ProcessorLive, ProcessorMetrics } from "@adflow/processor"
 import { StoreLayer } from "@adflow/store"
-import { TestSystem } from "@adflow/testkit"
+import { TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Ref, Schedule } from "effect"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { click, clients, impression, seedCampaign, type SeededCampaign } from "./fixtures.js"
 
 // A private stack instance, so its servers can be restarted without disturbing the shared one.
 const INSTANCE = "resilience"
@@ -98,19 +97,19 @@ layer(Live, { excludeTestServices: true, timeout: "180 seconds" })(
       () =>
         Effect.gen(function* () {
           const publisher = yield* EventPublisher
-          const campaigns = yield* Effect.forEach([0, 1, 2], () => seedCampaign)
+          const campaigns = yield* Effect.forEach([0, 1, 2], () => TestEvents.seedCampaign)
           const sent = new Map<string, { impressions: number; clicks: number }>(
             campaigns.map((c) => [c.campaignId, { impressions: 0, clicks: 0 }]),
           )
           const stop = yield* Ref.make(false)
 
           // A steady producer that retries each publish until stored (the same id dedups a retry).
-          const round = (campaign: SeededCampaign) =>
+          const round = (campaign: TestEvents.SeededCampaign) =>
             Effect.gen(function* () {
-              const people = clients(200)
+              const people = TestEvents.clients(200)
               const events: Array<Events.Event> = [
-                ...people.map((c) => impression(campaign, c)),
-                ...people.slice(0, 40).map((c) => click(campaign, c)),
+                ...people.map((c) => TestEvents.impression(campaign, c)),
+                ...people.slice(0, 40).map((c) => TestEvents.click(campaign, c)),
               ]
               yield* Effect.forEach(
                 events,
