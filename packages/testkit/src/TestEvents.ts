@@ -1,4 +1,4 @@
-/** Events and the master data they need, for tests and benchmarks of the pipeline. */
+// Events and the master data they need, for tests and benchmarks of the pipeline.
 import { AdvertiserId, CampaignId, ClientId, Day, Events, Money } from "@adflow/domain"
 import { AdvertiserRepo, CampaignRepo } from "@adflow/store"
 import { Effect } from "effect"
