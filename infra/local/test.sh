@@ -20,4 +20,13 @@ bash infra/local/pnpm.sh exec tsc -p packages/tsconfig/check.json
 echo "test: format check"
 bash infra/local/pnpm.sh exec prettier --check --log-level warn .
 echo "test: vitest"
-bash infra/local/pnpm.sh exec vitest run "$@"
+report=.stack/vitest-report.json
+mkdir -p .stack
+status=0
+bash infra/local/pnpm.sh exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line, whatever reads the log.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
+' "$report" 2>/dev/null || true
+exit $status
