@@ -93,7 +93,8 @@ export const start = (env: ProcessorEnv) =>
     const probe = env.memoryProbeMs === undefined ? [] : ["--import", memoryProbe]
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, ["--import", "tsx", ...probe, "src/main.ts"], {
+        // PROCESSOR_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node refuses --cpu-prof in NODE_OPTIONS.
+        spawn(process.execPath, [...nodeFlags(), "--import", "tsx", ...probe, "src/main.ts"], {
           cwd: serviceDir,
           stdio: ["ignore", "pipe", "pipe"],
           env: {
@@ -176,3 +177,5 @@ export const start = (env: ProcessorEnv) =>
       terminate: signal(child, "SIGTERM"),
     } satisfies ProcessorProcess
   })
+
+const nodeFlags = (): Array<string> => (process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
