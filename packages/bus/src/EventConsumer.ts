@@ -30,3 +30,40 @@ export const deliveries = (kind: Topology.EventKind, options: ConsumeOptions) =>
       ).pipe(Stream.map((msg) => Delivery.fromJsMsg(kind, msg)))
     }),
   )
+
+/**
+ * The same consumer with a plain callback per message: no Effect per message, for the hot
+ * path. Runs until the consumer stops on its own (deleted, or the connection closed for good)
+ * and stops it when interrupted. The server's `max_ack_pending` bounds what is in flight.
+ */
+export const subscribe = (
+  kind: Topology.EventKind,
+  options: ConsumeOptions,
+  onDelivery: (delivery: Delivery.Delivery) => void,
+) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const { jetstream, prefix } = yield* NatsClient
+      const topology = Topology.make(prefix)
+      const consumer = yield* Effect.tryPromise({
+        try: () => jetstream.consumers.get(topology.eventsStream, topology.consumerName(kind)),
+        catch: BusError.from(`get consumer ${topology.consumerName(kind)}`),
+      })
+      const messages = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () =>
+            consumer.consume({
+              max_messages: options.maxMessages,
+              callback: (msg) => onDelivery(Delivery.fromJsMsg(kind, msg)),
+            }),
+          catch: BusError.from(`consume ${kind}`),
+        }),
+        (messages) => Effect.sync(() => messages.stop()),
+      )
+      const closed = yield* Effect.promise(() => messages.closed())
+      return yield* new BusError({
+        operation: `consume ${kind}`,
+        message: closed instanceof Error ? closed.message : "the consumer stopped",
+      })
+    }),
+  )
