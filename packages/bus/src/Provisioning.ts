@@ -53,7 +53,8 @@ const consumerConfig = (topology: Topology.Topology, kind: Topology.EventKind): 
   deliver_policy: DeliverPolicy.All,
   ack_wait: nanos(Duration.seconds(30)),
   max_deliver: -1,
-  max_ack_pending: 50_000,
+  // Bounds what a processor holds unacknowledged per consumer (its lane queues fill up to this).
+  max_ack_pending: 10_000,
 })
 
 const ensureStream = (manager: JetStreamManager, config: Partial<StreamConfig>) =>
