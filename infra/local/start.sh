@@ -42,7 +42,7 @@ run_service api
 
 port=${ADFLOW_PORT:-8080}
 deadline=$((SECONDS + 60))
-until curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+until curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "start: a service exited during start-up" >&2; exit 1; }; done
   [ $SECONDS -ge $deadline ] && { echo "start: the API did not answer on :$port within 60s" >&2; exit 1; }
   sleep 0.3

@@ -40,7 +40,7 @@ PORT=$bare_port node services/api/bench/bare.mjs &
 pids+=($!)
 
 deadline=$((SECONDS + 60))
-until curl -fsS "http://127.0.0.1:$api_port/healthz" >/dev/null 2>&1; do
+until curl -fsS --max-time 2 "http://127.0.0.1:$api_port/healthz" >/dev/null 2>&1; do
   [ $SECONDS -ge $deadline ] && { echo "bench: the API did not start; see /tmp/adflow-bench-api.log" >&2; exit 1; }
   sleep 0.3
 done
