@@ -178,4 +178,5 @@ export const start = (env: ProcessorEnv) =>
     } satisfies ProcessorProcess
   })
 
-const nodeFlags = (): Array<string> => (process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
+const nodeFlags = (): Array<string> =>
+  (process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
