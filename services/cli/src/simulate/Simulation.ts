@@ -1,12 +1,11 @@
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import { type ClickModel, SCORE_SCALE } from "./ClickModels.js"
+import type { ClickModel } from "./ClickModels.js"
 import { HttpDriver, SimulationError } from "./HttpDriver.js"
 import { Ledger } from "./Ledger.js"
 import {
   activeOn,
   campaignBody,
-  generateMarket,
   type Market,
   scoreKey,
   type SimCampaign,
@@ -14,8 +13,8 @@ import {
   targetingMatches,
 } from "./Market.js"
 import * as Oracle from "./Oracle.js"
-import { Prng } from "./Prng.js"
 import { buildReport, type Report } from "./Report.js"
+import * as Scenario from "./Scenario.js"
 import { compareDaily, compareStats } from "./StatsCheck.js"
 import type { TapeEvent } from "./Tape.js"
 
@@ -33,7 +32,6 @@ export interface SimulationConfig {
   readonly phasesPerDay: number
 }
 
-const PARTICIPATION = 0.8
 const SAMPLE_LIMIT = 10
 const BULK_CHUNK = 500
 
@@ -71,19 +69,8 @@ const sample = (list: Array<string>, line: string) => {
 
 export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationError> =>
   Effect.gen(function* () {
-    const prng = new Prng(config.seed)
-    const market = generateMarket(
-      prng,
-      {
-        clients: config.clients,
-        campaigns: config.campaigns,
-        advertisers: Math.max(1, Math.ceil(config.campaigns / 3)),
-        firstDay: config.startDay,
-        days: config.days,
-        requestsPerClientPerDay: config.phasesPerDay * PARTICIPATION,
-      },
-      randomUUID,
-    )
+    const scenario = Scenario.plan(config, randomUUID)
+    const market = scenario.market
     const driver = new HttpDriver(config.url)
     const model = config.clickModel
     const tape: Array<TapeEvent> = []
@@ -198,20 +185,18 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
         } else obs.clicksRejected++
       })
 
-    const midDayUpdates = (day: number) =>
+    const midDayUpdates = (day: number, round: Scenario.Round) =>
       Effect.gen(function* () {
-        const open = market.campaigns.filter((c) => c.end_date >= day)
-        const repriced = prng.shuffle(open).slice(0, Math.ceil(open.length * 0.1))
-        for (const campaign of repriced) {
+        for (const change of round.priceChanges) {
           const updated: SimCampaign = {
-            ...current.get(campaign.key)!,
-            cost_per_impression: prng.cents(0, 5),
-            cost_per_click: prng.cents(0, 40),
+            ...current.get(change.key)!,
+            cost_per_impression: change.cost_per_impression,
+            cost_per_click: change.cost_per_click,
           }
-          const id = campaignIds.get(campaign.key)!
+          const id = campaignIds.get(change.key)!
           const reply = yield* driver.request(
             "PUT",
-            `/advertisers/${campaign.advertiser_id}/campaigns/${id}`,
+            `/advertisers/${updated.advertiser_id}/campaigns/${id}`,
             campaignBody(updated),
           )
           if (reply.status !== 200) {
@@ -222,31 +207,21 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
             )
             continue
           }
-          current.set(campaign.key, updated)
-          tape.push({
-            _tag: "Price",
-            key: campaign.key,
-            cost_per_impression: updated.cost_per_impression,
-            cost_per_click: updated.cost_per_click,
-          })
+          current.set(change.key, updated)
+          tape.push({ _tag: "Price", ...change })
         }
-        const rescored = Math.ceil(market.clients.length * 0.05)
-        for (let i = 0; i < rescored && market.advertisers.length > 0; i++) {
-          const client = prng.pick(market.clients)
-          const advertiser = prng.pick(market.advertisers)
-          const score = prng.int(0, SCORE_SCALE)
-          const body = { client_id: client.client_id, advertiser_id: advertiser.advertiser_id, score }
-          const reply = yield* driver.request("POST", "/ml-scores", body)
+        for (const score of round.scoreChanges) {
+          const reply = yield* driver.request("POST", "/ml-scores", score)
           if (reply.status !== 200) {
             obs.rejectedUpdates++
             continue
           }
-          scores.set(scoreKey(client.client_id, advertiser.advertiser_id), score)
+          scores.set(scoreKey(score.client_id, score.advertiser_id), score.score)
           tape.push({
             _tag: "Score",
-            clientId: client.client_id,
-            advertiserId: advertiser.advertiser_id,
-            score,
+            clientId: score.client_id,
+            advertiserId: score.advertiser_id,
+            score: score.score,
           })
         }
       })
@@ -288,15 +263,11 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
       return Effect.all(checks, { concurrency: config.concurrency, discard: true })
     }
 
-    for (let day = config.startDay; day < config.startDay + config.days; day++) {
+    for (const { day, rounds } of scenario.days) {
       if (day !== config.startDay) yield* setDay(day)
-      for (let phase = 0; phase < config.phasesPerDay; phase++) {
-        if (phase > 0) yield* midDayUpdates(day)
-        // Every random draw happens here, in order, before the concurrent requests.
-        const requests = prng
-          .shuffle(market.clients)
-          .filter(() => prng.chance(PARTICIPATION))
-          .map((client) => ({ client, clickDraw: prng.next() }))
+      for (const [phase, round] of rounds.entries()) {
+        if (phase > 0) yield* midDayUpdates(day, round)
+        const { requests } = round
         for (const { client } of requests) tape.push({ _tag: "Request", clientId: client.client_id })
         yield* Effect.forEach(requests, ({ client, clickDraw }) => adRequest(day, client, clickDraw), {
           concurrency: config.concurrency,
