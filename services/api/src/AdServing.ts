@@ -138,13 +138,12 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           // only the clicks and the impressions of outside producers.
           const learn =
             admission === "new"
-              ? learning
-                  .recordScores([candidate.score], [])
-                  .pipe(
-                    Effect.catchAllCause((cause) =>
-                      Effect.logWarning("click learning: impression lost", cause),
-                    ),
-                  )
+              ? learning.recordScores([candidate.score], []).pipe(
+                  Effect.matchCauseEffect({
+                    onSuccess: () => Effect.sync(() => clickRates.observeImpression(candidate.score)),
+                    onFailure: (cause) => Effect.logWarning("click learning: impression lost", cause),
+                  }),
+                )
               : Effect.void
           yield* Effect.zip(publisher.publish(impression(candidate, clientId, day)), learn, {
             concurrent: true,

@@ -3,6 +3,7 @@ import { Counters } from "@adflow/counters"
 import { type CampaignId, type ClientId, Errors, Events, Money } from "@adflow/domain"
 import { Effect, Option } from "effect"
 import { CampaignIndex } from "./CampaignIndex.js"
+import { ClickRates } from "./ClickRates.js"
 import { ClientCache } from "./ClientCache.js"
 import { CurrentDay } from "./CurrentDay.js"
 import { servingCounts } from "./ServingMetrics.js"
@@ -19,6 +20,7 @@ export class ClickRecording extends Effect.Service<ClickRecording>()("@adflow/ap
     const index = yield* CampaignIndex
     const counters = yield* Counters
     const publisher = yield* EventPublisher
+    const clickRates = yield* ClickRates
 
     const record = (campaignId: CampaignId, clientId: ClientId) =>
       Effect.gen(function* () {
@@ -32,7 +34,8 @@ export class ClickRecording extends Effect.Service<ClickRecording>()("@adflow/ap
           advertiserIds: [row.advertiser_id],
           campaignIds: [campaignId],
         })
-        if (view.campaigns.get(campaignId)?.seen !== true) {
+        const shown = view.campaigns.get(campaignId)
+        if (shown?.seen !== true) {
           servingCounts.clicksRefused++
           return yield* Effect.fail(
             Errors.conflict(
@@ -42,6 +45,7 @@ export class ClickRecording extends Effect.Service<ClickRecording>()("@adflow/ap
             ),
           )
         }
+        const score = view.scores.get(row.advertiser_id) ?? 0
         yield* publisher.publish(
           new Events.Click(
             {
@@ -52,15 +56,19 @@ export class ClickRecording extends Effect.Service<ClickRecording>()("@adflow/ap
               client_id: clientId,
               day: currentDay.get(),
               cost: Money.toPrice(row.cost_per_click_micros),
-              score: view.scores.get(row.advertiser_id) ?? 0,
+              score,
               at: Date.now(),
             },
             true,
           ),
         )
+        // The engine learns a client's first click on a campaign at once (the processor records it
+        // in the shared counts a little later); a repeated click teaches nothing.
+        if (!shown.clicked) clickRates.observeClick(score)
         servingCounts.clicks++
       })
 
     return { record } as const
   }),
+  dependencies: [ClickRates.Default],
 }) {}
