@@ -95,7 +95,8 @@ describe("ClickRate.estimate", () => {
     counts[ClickRate.bucketOf(500)] = { impressions: 1, clicks: 1 }
     counts[ClickRate.bucketOf(5)] = { impressions: 1, clicks: 0 }
     const table = ClickRate.estimate(counts)
-    assert.isBelow(ClickRate.probability(table, 500), 0.2)
+    // One impression each: nothing near 0 or 1, both drawn towards the pooled rate.
+    assert.isBelow(ClickRate.probability(table, 500), 0.35)
     assert.isAbove(ClickRate.probability(table, 5), 0.01)
   })
 
