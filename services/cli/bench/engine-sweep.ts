@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     campaigns: { type: "string", default: "60" },
     "refresh-every": { type: "string", default: "20" },
     "per-seed": { type: "boolean", default: false },
+    concurrency: { type: "string", default: "1" },
   },
 })
 
@@ -36,6 +37,7 @@ const base: OfflineEngine.OfflineOptions = {
   policy: Engine.Ranking.defaultPolicy,
   prior: Engine.ClickRate.defaultPrior,
   refreshEvery: Number(args["refresh-every"]),
+  concurrency: Number(args.concurrency),
 }
 
 interface Override {

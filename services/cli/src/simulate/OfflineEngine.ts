@@ -16,8 +16,15 @@ export interface OfflineOptions {
   readonly policy: Engine.Ranking.Policy
   readonly prior: Engine.ClickRate.Prior
   readonly refreshEvery: number
+  /**
+   * Requests ranked on the same counters, as when that many are in flight at once (the simulator
+   * sends 16); admission still checks the live count, and a refused candidate gives way to the next.
+   */
+  readonly concurrency?: number
   /** Give the engine the click model's own rates instead of learned ones (the ceiling of learning). */
   readonly oracleRates?: boolean
+  /** Called with each re-estimated table and the counts it came from (diagnostics). */
+  readonly onEstimate?: (counts: Engine.ClickRate.BucketCounts, table: Engine.ClickRate.Table) => void
 }
 
 export interface OfflineResult {
@@ -34,6 +41,8 @@ interface LiveCampaign {
   terms: Engine.Ranking.CampaignTerms
   readonly advertiserId: string
   impressions: number
+  /** The impressions count the engine ranks on (behind `impressions` while requests are in flight). */
+  rankedImpressions: number
   clicks: number
 }
 
@@ -52,7 +61,7 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
   const campaigns = new Map<number, LiveCampaign>(
     market.campaigns.map((c) => [
       c.key,
-      { terms: termsOf(c), advertiserId: c.advertiser_id, impressions: 0, clicks: 0 },
+      { terms: termsOf(c), advertiserId: c.advertiser_id, impressions: 0, rankedImpressions: 0, clicks: 0 },
     ]),
   )
   const scores = new Map(market.scores.map((s) => [scoreKey(s.client_id, s.advertiser_id), s.score]))
@@ -70,8 +79,12 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
     ),
     pooled: 0.2,
   }
-  const estimate = () =>
-    options.oracleRates ? modelTable : Engine.ClickRate.estimate(learned, options.prior)
+  const estimate = () => {
+    if (options.oracleRates) return modelTable
+    const table = Engine.ClickRate.estimate(learned, options.prior)
+    options.onEstimate?.(learned, table)
+    return table
+  }
   let table = estimate()
   const tape: Array<TapeEvent> = []
   let requests = 0
@@ -115,6 +128,8 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
           : { costPerImpression: sumImpression / active.length, costPerClick: sumClick / active.length }
       for (const { client, clickDraw } of round.requests) {
         tape.push({ _tag: "Request", clientId: client.client_id })
+        if (requests % (options.concurrency ?? 1) === 0)
+          for (const c of campaigns.values()) c.rankedImpressions = c.impressions
         if (requests++ % options.refreshEvery === 0) table = estimate()
         const candidates = active
           .filter(([key]) => targetingMatches(market.campaigns[key]!.targeting, client))
@@ -124,7 +139,7 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
               key,
               campaign: c.terms,
               counters: {
-                impressions: c.impressions,
+                impressions: c.rankedImpressions,
                 clicks: c.clicks,
                 seen: seen.has(pair),
                 clicked: clicked.has(pair),
@@ -132,13 +147,20 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
               score: scores.get(scoreKey(client.client_id, c.advertiserId)) ?? 0,
             }
           })
-        const best = Engine.Ranking.best(candidates, {
+        const ranked = Engine.Ranking.rank(candidates, {
           day,
           client,
           clickRate: table,
           relevanceUnit: Engine.Ranking.relevanceUnit(meanPrices, table),
           policy: options.policy,
         })
+        let best = ranked.next()
+        while (
+          best !== undefined &&
+          !best.counters.seen &&
+          campaigns.get(best.key)!.impressions >= best.campaign.impressions_limit
+        )
+          best = ranked.next()
         if (best === undefined) {
           notServed++
           continue
