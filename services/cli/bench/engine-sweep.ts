@@ -51,7 +51,7 @@ const pacing = (minFactor: number, maxFactor: number, gain: number): OfflineEngi
   ...base,
   policy: { ...base.policy, pacing: { minFactor, maxFactor, gain } },
 })
-const overrides = JSON.parse(process.env.SWEEP ?? "null") as ReadonlyArray<Override> | null
+const overrides = JSON.parse(process.env.SWEEP || "null") as ReadonlyArray<Override> | null
 const settings: ReadonlyArray<readonly [string, OfflineEngine.OfflineOptions]> = overrides?.map((s) => [
   JSON.stringify(s),
   {
