@@ -1,7 +1,8 @@
 /**
  * The simulator table of docs/engine.md: `adflow simulate` with the default market against the
  * real API and event processor, in this process, on a fresh namespace of the test stack per run,
- * for each click model and seed; prints one markdown row per run.
+ * for each click model and seed; prints one markdown row per run. `--concurrency` (default 16) is
+ * the simulator's requests in flight.
  *
  *   bash infra/local/stack.sh up --name test
  *   eval "$(bash infra/local/stack.sh env --name test)"
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
   options: {
     seeds: { type: "string", default: "1,2,3" },
     models: { type: "string", default: "logistic,inverse" },
+    concurrency: { type: "string", default: "16" },
   },
 })
 
@@ -52,7 +54,7 @@ const oneRun = (modelName: string, seed: number) =>
       campaigns: 60,
       seed,
       clickModel: findClickModel(modelName)!,
-      concurrency: 16,
+      concurrency: Number(args.concurrency),
       startDay: 1,
       phasesPerDay: 3,
     })
