@@ -79,6 +79,14 @@ export class ClickLearning extends Context.Tag("@adflow/counters/ClickLearning")
       for (const [bucket, count] of observed.clicksByBucket)
         if (count > 0) increments.push([clicksField(bucket), count])
       if (increments.length === 0) return Effect.void
+      // One increment (an ad request's impression) is atomic on its own: one command, not three.
+      if (increments.length === 1) {
+        const [[field, count]] = increments as [[string, number]]
+        return Effect.tryPromise({
+          try: () => redis.hincrby(KEY, field, count),
+          catch: CountersError.from("ClickLearning.record"),
+        }).pipe(Effect.asVoid)
+      }
       return Effect.tryPromise({
         try: () => {
           const transaction = redis.multi()

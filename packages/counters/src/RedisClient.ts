@@ -23,6 +23,9 @@ export class RedisClient extends Context.Tag("@adflow/counters/RedisClient")<
               // Commands wait for a reconnect instead of failing at once while Redis restarts.
               maxRetriesPerRequest: null,
               retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
+              // Commands issued in the same tick (concurrent ad requests) go out in one socket
+              // write: one syscall per command was ~10% of the API's CPU under load.
+              enableAutoPipelining: true,
             }),
         ),
         (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect())),

@@ -55,6 +55,13 @@ it.layer(layer)("ClickLearning", (it) => {
         [ClickRate.bucketOf(3), 2, 1],
         [ClickRate.bucketOf(1_000), 1, 0],
       ])
+      // One impression (what an ad request records) takes the single-command path.
+      yield* learning.recordScores([3], [])
+      assert.deepStrictEqual(counts(yield* learning.read), [
+        [0, 1, 0],
+        [ClickRate.bucketOf(3), 3, 1],
+        [ClickRate.bucketOf(1_000), 1, 0],
+      ])
     }),
   )
 

@@ -66,6 +66,20 @@ export class ClientRepo extends Effect.Service<ClientRepo>()("@adflow/store/Clie
       )
     }
 
-    return { upsertMany, findById, findMany } as const
+    /**
+     * Up to `limit` clients in `client_id` order, starting after `after` (from the first when
+     * absent): walk the whole table with the last id of each page, without OFFSET.
+     */
+    const page = (after: Option.Option<ClientId>, limit: number) =>
+      Option.match(after, {
+        onNone: () => sql<ClientRow>`
+          SELECT client_id, login, age, location, gender FROM clients
+          ORDER BY client_id LIMIT ${limit}`,
+        onSome: (last) => sql<ClientRow>`
+          SELECT client_id, login, age, location, gender FROM clients
+          WHERE client_id > ${last} ORDER BY client_id LIMIT ${limit}`,
+      })
+
+    return { upsertMany, findById, findMany, page } as const
   }),
 }) {}

@@ -69,4 +69,25 @@ it.layer(StoreTest)("ClientRepo", (it) => {
       assert.deepStrictEqual(yield* repo.findMany([]), [])
     }),
   )
+
+  it.effect("pages through every client in id order, each once", () =>
+    Effect.gen(function* () {
+      const repo = yield* ClientRepo
+      const stored = Array.from({ length: 7 }, () => client())
+      yield* repo.upsertMany(stored)
+      const seen: Array<ClientRow> = []
+      let after = Option.none<ClientRow["client_id"]>()
+      for (;;) {
+        const rows = yield* repo.page(after, 3)
+        assert.isAtMost(rows.length, 3)
+        if (rows.length === 0) break
+        seen.push(...rows)
+        after = Option.some(rows[rows.length - 1]!.client_id)
+      }
+      const ids = seen.map((row) => row.client_id)
+      assert.deepStrictEqual(ids, [...ids].sort())
+      assert.strictEqual(new Set(ids).size, ids.length)
+      for (const row of stored) assert.deepInclude(seen, row)
+    }),
+  )
 })

@@ -3,7 +3,9 @@
 # Seeds an isolated market (CAMPAIGNS active campaigns, CLIENTS clients) on the local stack
 # (STACK_NAME, default: the dev stack), serves the API on :18080 without request logs and the
 # bare endpoint on :18081, runs wrk (CONNECTIONS, THREADS, DURATION) against both, then drops
-# the market. Usage: bash services/api/bench/ads.sh
+# the market. RUNS picks the runs (default "ads healthz bare"; e.g. RUNS=ads with
+# API_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles GET /ads alone).
+# Usage: bash services/api/bench/ads.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 
@@ -54,8 +56,9 @@ run() {
   echo "### $name"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url"
 }
-run "GET /ads (adflow API)" "http://127.0.0.1:$api_port" -s services/api/bench/ads.lua
-run "GET /healthz (the same API, no I/O: the framework's own cost)" "http://127.0.0.1:$api_port/healthz"
-run "bare node:http JSON" "http://127.0.0.1:$bare_port/"
+runs=" ${RUNS:-ads healthz bare} "
+[[ $runs == *" ads "* ]] && run "GET /ads (adflow API)" "http://127.0.0.1:$api_port" -s services/api/bench/ads.lua
+[[ $runs == *" healthz "* ]] && run "GET /healthz (the same API, no I/O: the framework's own cost)" "http://127.0.0.1:$api_port/healthz"
+[[ $runs == *" bare "* ]] && run "bare node:http JSON" "http://127.0.0.1:$bare_port/"
 echo "### API answers by status"
 curl -sS "http://127.0.0.1:$api_port/metrics" | grep -E '^http_server_request_duration_seconds_count\{http_route="/ads"|^adflow_ads_(served|repeated|refused)_total'

@@ -35,8 +35,8 @@ const toAd = ({ row }: ServingCampaign): Ad.Ad => ({
 
 /**
  * `GET /ads`: the client and its candidates from memory (`CampaignIndex`), the client's scores
- * in one Redis command, counters for the engine's most promising candidates a window at a time
- * (see `Ranking`), `Engine.Ranking.rank` with the learned click rates, then one atomic admission
+ * and the counters of the engine's most promising candidates in one Redis command, more windows
+ * only when needed (see `Ranking`), `Engine.Ranking.rank` with the learned click rates, then one atomic admission
  * per tried candidate (a refusal at the limit moves on to the next), and the impression
  * published to JetStream before answering.
  */
@@ -71,28 +71,24 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         true,
       )
 
-    const readCounters = (
-      clientId: ClientId,
-      campaigns: ReadonlyArray<ServingCampaign>,
-      into: Map<CampaignId, CampaignView>,
-    ) =>
-      counters
-        .readForRequest({ clientId, advertiserIds: [], campaignIds: campaigns.map((c) => c.campaign_id) })
-        .pipe(
-          Effect.map((view) => {
-            for (const [campaignId, counts] of view.campaigns) {
-              into.set(campaignId, counts)
-              if (counts.impressions > (floor.get(campaignId) ?? 0)) floor.set(campaignId, counts.impressions)
-            }
-          }),
-        )
+    /** Counters as read, remembering the highest impressions count seen per campaign. */
+    const noteFloor = (campaigns: ReadonlyMap<CampaignId, CampaignView>) => {
+      for (const [campaignId, counts] of campaigns)
+        if (counts.impressions > (floor.get(campaignId) ?? 0)) floor.set(campaignId, counts.impressions)
+      return campaigns
+    }
 
-    /** The engine's best candidate that admission accepts, reading counters only as far as needed. */
+    /**
+     * The engine's best candidate that admission accepts, reading counters only as far as needed:
+     * the client's scores with the most promising window's counters in one round trip, then
+     * further windows only while an unread candidate could still be the best.
+     */
     const choose = (client: ClientRow, campaigns: ReadonlyArray<ServingCampaign>, day: Day) =>
       Effect.gen(function* () {
         const clientId = client.client_id
-        const advertiserIds = Array.from(new Set<AdvertiserId>(campaigns.map((c) => c.advertiser_id)))
-        const { scores } = yield* counters.readForRequest({ clientId, advertiserIds, campaignIds: [] })
+        const advertisers = new Set<AdvertiserId>()
+        for (const campaign of campaigns) advertisers.add(campaign.advertiser_id)
+        const advertiserIds = Array.from(advertisers)
         const clickRate = clickRates.get()
         const context: Engine.Ranking.Context = {
           day,
@@ -104,15 +100,22 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           ),
           policy,
         }
-        const read = new Map<CampaignId, CampaignView>()
-        const rank = () => Engine.Ranking.rank(Ranking.candidates(campaigns, scores, read, floor), context)
-        let ranked = rank()
+        const first = yield* counters.readForRequest({
+          clientId,
+          advertiserIds,
+          campaignIds: Ranking.firstWindow(campaigns, context, floor).map((c) => c.campaign_id),
+        })
+        const search = new Ranking.Search(campaigns, first.scores, noteFloor(first.campaigns), floor, context)
         for (;;) {
-          const step = Ranking.step(ranked)
+          const step = search.next()
           if (step._tag === "None") return Option.none<ServingCampaign>()
           if (step._tag === "Read") {
-            yield* readCounters(clientId, step.campaigns, read)
-            ranked = rank()
+            const view = yield* counters.readForRequest({
+              clientId,
+              advertiserIds: [],
+              campaignIds: step.campaigns.map((c) => c.campaign_id),
+            })
+            search.read(noteFloor(view.campaigns))
             continue
           }
           const { candidate } = step
@@ -127,8 +130,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
             costMicros: campaign.row.cost_per_impression_micros,
           })
           if (admission === "limit") {
+            // Out of the search for good: the next step offers the next best.
             servingCounts.admissionsAtLimit++
-            read.set(campaign.campaign_id, { ...candidate.counters, impressions: campaign.impressions_limit })
             continue
           }
           // A repeat is not charged again; publishing the same event id again is deduplicated, and

@@ -5,8 +5,9 @@ import { Api } from "@adflow/domain"
 import { StoreLayer } from "@adflow/store"
 import { HttpApiBuilder, HttpApiScalar, HttpServerResponse } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { AdServing } from "./AdServing.js"
+import * as AdsRoute from "./AdsRoute.js"
 import { CampaignIndex } from "./CampaignIndex.js"
 import { ClickRecording } from "./ClickRecording.js"
 import { ClientCache } from "./ClientCache.js"
@@ -21,6 +22,7 @@ import { SystemHandlers } from "./handlers/SystemHandlers.js"
 import { TimeHandlers } from "./handlers/TimeHandlers.js"
 import * as HttpMetrics from "./HttpMetrics.js"
 import { KnownAdvertisers } from "./KnownAdvertisers.js"
+import { FastRoutes } from "./NodeServer.js"
 import { Readiness } from "./Readiness.js"
 import * as RequestObserver from "./RequestObserver.js"
 import * as ServingMetrics from "./ServingMetrics.js"
@@ -55,10 +57,13 @@ const Handlers = Layer.mergeAll(
   SystemHandlers,
 )
 
-/** The contract implemented (`HttpApi.Api`), its caches loaded, over the server clients in context. */
+/**
+ * The contract implemented (`HttpApi.Api`), its caches loaded, over the server clients in context;
+ * with the decisions (`AdServing`) for the fast lane.
+ */
 export const ApiLive = HttpApiBuilder.api(Api.AdflowApi).pipe(
   Layer.provide(Handlers),
-  Layer.provide(Decisions),
+  Layer.provideMerge(Decisions),
   Layer.provide(Caches),
   Layer.provideMerge(Backends),
 )
@@ -79,20 +84,32 @@ export interface ServerOptions {
   readonly logRequests: boolean
 }
 
+/** `GET /ads` on node:http ahead of the platform, when the server offers `FastRoutes` (`NodeServer`). */
+const AdsFastLane = (options: ServerOptions) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const routes = yield* Effect.serviceOption(FastRoutes)
+      if (Option.isSome(routes)) yield* routes.value.add(yield* AdsRoute.make(options))
+    }),
+  )
+
 /**
  * Serves the API on the `HttpServer` in context: the contract (malformed input answered 400 with
- * the contract's error body), `/openapi.json`, interactive docs at `/docs`, and `/metrics`.
+ * the contract's error body), `/openapi.json`, interactive docs at `/docs`, and `/metrics`. On
+ * `NodeServer`, `GET /ads` skips the platform's request handling (same answers; see `AdsRoute`).
  */
 export const layer = (options: ServerOptions) =>
-  HttpApiBuilder.serve(RequestObserver.make(options)).pipe(
-    Layer.provide([
-      HttpApiBuilder.middlewareOpenApi(),
-      HttpApiScalar.layer({ path: "/docs" }),
-      MetricsRoute,
-      Api.DecodeErrorsAsBadRequest,
-    ]),
-    Layer.provide(ApiLive),
-  )
+  Layer.merge(
+    HttpApiBuilder.serve(RequestObserver.make(options)).pipe(
+      Layer.provide([
+        HttpApiBuilder.middlewareOpenApi(),
+        HttpApiScalar.layer({ path: "/docs" }),
+        MetricsRoute,
+        Api.DecodeErrorsAsBadRequest,
+      ]),
+    ),
+    AdsFastLane(options),
+  ).pipe(Layer.provide(ApiLive))
 
 /** What `layer` needs besides an `HttpServer`. */
 export type Clients = NatsClient | RedisClient | SqlClient.SqlClient | ClickHouse

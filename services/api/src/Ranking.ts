@@ -6,14 +6,14 @@ import type { ServingCampaign } from "./CampaignIndex.js"
  * The I/O-free half of the ad request around the engine (`Engine.Ranking`, packages/domain):
  * which candidates' counters to read, and when what was read is enough.
  *
- * Reading every candidate's counters costs three Redis commands each, and the API is CPU-bound
- * on them, so the request reads the client's scores first (one command), then counters a window
- * at a time, best first by an upper bound. A candidate not read yet is ranked with optimistic
+ * Reading every candidate's counters would cost the API CPU per campaign, so the request reads
+ * the client's scores with the counters of a first window (`firstWindow`, one script call),
+ * then counters a window at a time, best first by an upper bound. A candidate not read yet is ranked with optimistic
  * counters: not seen, not clicked, and the highest impressions count this instance has read
  * for it (0 if none). Impressions only grow and the value falls as they grow (pacing), and an
  * unseen campaign is worth more than a seen one, so its rank value is at least its true one.
  * Hence, when the engine's best is a candidate already read, no unread one could beat it; when
- * it is an unread one, the request reads the next window and ranks again.
+ * it is an unread one, the request reads the next window (`Search`).
  */
 
 export interface Candidate extends Engine.Ranking.Candidate {
@@ -23,7 +23,7 @@ export interface Candidate extends Engine.Ranking.Candidate {
 }
 
 /** Campaigns whose counters one round trip reads. */
-export const WINDOW = 8
+export const WINDOW = 16
 
 /** The optimistic counters of a candidate not read yet. */
 export const optimistic = (impressionsAtLeast: number): CampaignView => ({
@@ -44,6 +44,10 @@ export const repeatable = (campaign: ServingCampaign, counters: CampaignView): C
     ? { ...counters, impressions: campaign.impressions_limit - 1 }
     : counters
 
+/** Kept under the limit: the client may have seen it, and a repeat is servable at the limit. */
+const optimisticImpressions = (campaign: ServingCampaign, floor: ReadonlyMap<CampaignId, number>) =>
+  Math.min(floor.get(campaign.campaign_id) ?? 0, Math.max(0, campaign.impressions_limit - 1))
+
 /**
  * The candidates of one request: read ones with their counters, the others optimistic (`floor`
  * holds the highest impressions count this instance has read per campaign).
@@ -60,10 +64,7 @@ export const candidates = (
       campaign,
       counters:
         counters === undefined
-          ? // Kept under the limit: the client may have seen it, and a repeat is servable at the limit.
-            optimistic(
-              Math.min(floor.get(campaign.campaign_id) ?? 0, Math.max(0, campaign.impressions_limit - 1)),
-            )
+          ? optimistic(optimisticImpressions(campaign, floor))
           : repeatable(campaign, counters),
       score: scores.get(campaign.advertiser_id) ?? 0,
       read: counters !== undefined,
@@ -72,25 +73,206 @@ export const candidates = (
 
 export type Step =
   /** The engine's best among everything: try to admit it. */
-  | {
-      readonly _tag: "Admit"
-      readonly candidate: Candidate
-      readonly ranked: Engine.Ranking.Ranked<Candidate>
-    }
-  /** Read these campaigns' counters (the unread ones the engine ranks highest), then rank again. */
+  | { readonly _tag: "Admit"; readonly candidate: Candidate }
+  /** Read these campaigns' counters (the unread ones the engine ranks highest), then `Search.read`. */
   | { readonly _tag: "Read"; readonly campaigns: ReadonlyArray<ServingCampaign> }
   | { readonly _tag: "None" }
 
 /**
- * Walks a ranking until the first candidate that was read (to admit) or the first that was not
- * (then up to `window` unread ones, best first, to read).
+ * The campaigns to read with the client's scores, before they are known: the `window` with the
+ * highest optimistic value for a score of 0. Any choice is correct (`Search` reads on until its
+ * best was read); a good one saves the request a second round trip.
  */
-export const step = (ranked: Engine.Ranking.Ranked<Candidate>, window: number = WINDOW): Step => {
-  const first = ranked.next()
-  if (first === undefined) return { _tag: "None" }
-  if (first.read) return { _tag: "Admit", candidate: first, ranked }
-  const campaigns = [first.campaign]
-  for (let next = ranked.next(); next !== undefined && campaigns.length < window; next = ranked.next())
-    if (!next.read) campaigns.push(next.campaign)
-  return { _tag: "Read", campaigns }
+export const firstWindow = (
+  campaigns: ReadonlyArray<ServingCampaign>,
+  context: Engine.Ranking.Context,
+  floor: ReadonlyMap<CampaignId, number>,
+  window: number = WINDOW,
+): Array<ServingCampaign> => {
+  // The best `window` so far, by value descending: a sorted insertion per better campaign.
+  const chosen: Array<ServingCampaign> = []
+  const values: Array<number> = []
+  // One scratch candidate: the engine only reads it.
+  const counters = { impressions: 0, clicks: 0, seen: false, clicked: false }
+  const candidate = { campaign: campaigns[0]!, counters, score: 0 }
+  for (const campaign of campaigns) {
+    candidate.campaign = campaign
+    counters.impressions = optimisticImpressions(campaign, floor)
+    if (!Engine.Ranking.isEligible(candidate, context)) continue
+    const value = Engine.Ranking.value(candidate, context, 0)
+    if (chosen.length === window && value <= values[window - 1]!) continue
+    let at = Math.min(chosen.length, window - 1)
+    while (at > 0 && values[at - 1]! < value) at--
+    chosen.splice(at, 0, campaign)
+    values.splice(at, 0, value)
+    if (chosen.length > window) {
+      chosen.pop()
+      values.pop()
+    }
+  }
+  return chosen
+}
+
+/**
+ * One request's walk through its candidates in the engine's order (`Engine.Ranking.rank`: unseen
+ * before seen, then by value, then input order), reading counters as it goes: a binary heap of
+ * the eligible candidates, unread ones at their optimistic value. The top one, once read, is the
+ * engine's best (see the module comment); an unread top is read with the next best unread ones
+ * (`window`), and they go back into the heap at their true value. So each candidate is valued
+ * once, plus once more if read, instead of ranking them all again after every read.
+ */
+export class Search {
+  readonly #campaigns: ReadonlyArray<ServingCampaign>
+  readonly #scores: Float64Array
+  /** Per candidate: its counters once read (as `repeatable`), else undefined. */
+  readonly #read: Array<CampaignView | undefined>
+  readonly #optimistic: Float64Array
+  readonly #positions: Map<CampaignId, number>
+  readonly #context: Engine.Ranking.Context
+  readonly #maxScore: number
+  readonly #values: Float64Array
+  readonly #seen: Uint8Array
+  readonly #heap: Int32Array
+  #size = 0
+  // The engine only reads the candidate it values: one scratch object for the unread ones.
+  readonly #scratchCounters = { impressions: 0, clicks: 0, seen: false, clicked: false }
+  readonly #scratch: { campaign: ServingCampaign; counters: CampaignView; score: number }
+
+  constructor(
+    campaigns: ReadonlyArray<ServingCampaign>,
+    scores: ReadonlyMap<string, number>,
+    read: ReadonlyMap<CampaignId, CampaignView>,
+    floor: ReadonlyMap<CampaignId, number>,
+    context: Engine.Ranking.Context,
+  ) {
+    const n = campaigns.length
+    this.#campaigns = campaigns
+    this.#scores = new Float64Array(n)
+    this.#read = new Array<CampaignView | undefined>(n)
+    this.#optimistic = new Float64Array(n)
+    this.#positions = new Map()
+    this.#context = context
+    this.#values = new Float64Array(n)
+    this.#seen = new Uint8Array(n)
+    this.#heap = new Int32Array(n)
+    this.#scratch = { campaign: campaigns[0]!, counters: this.#scratchCounters, score: 0 }
+    let maxScore = 0
+    for (let i = 0; i < n; i++) {
+      const campaign = campaigns[i]!
+      const score = scores.get(campaign.advertiser_id) ?? 0
+      this.#scores[i] = score
+      if (score > maxScore) maxScore = score
+      const counters = read.get(campaign.campaign_id)
+      this.#read[i] = counters === undefined ? undefined : repeatable(campaign, counters)
+      this.#optimistic[i] = optimisticImpressions(campaign, floor)
+      this.#positions.set(campaign.campaign_id, i)
+    }
+    this.#maxScore = maxScore
+    for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap[this.#size++] = i
+    for (let i = (this.#size >> 1) - 1; i >= 0; i--) this.#siftDown(i)
+  }
+
+  /** Candidate i as the engine sees it (a new object: it leaves the search). */
+  #candidate(i: number): Candidate {
+    const counters = this.#read[i]
+    return {
+      campaign: this.#campaigns[i]!,
+      counters: counters ?? optimistic(this.#optimistic[i]!),
+      score: this.#scores[i]!,
+      read: counters !== undefined,
+    }
+  }
+
+  /** The next step: admit the best (taken out; a refusal just asks for the next), read, or none. */
+  next(window: number = WINDOW): Step {
+    const first = this.#pop()
+    if (first === undefined) return { _tag: "None" }
+    if (this.#read[first] !== undefined) return { _tag: "Admit", candidate: this.#candidate(first) }
+    const campaigns = [this.#campaigns[first]!]
+    const passed: Array<number> = []
+    while (campaigns.length < window && this.#size > 0) {
+      const i = this.#pop()!
+      if (this.#read[i] !== undefined) passed.push(i)
+      else campaigns.push(this.#campaigns[i]!)
+    }
+    for (const i of passed) this.#push(i)
+    return { _tag: "Read", campaigns }
+  }
+
+  /** The counters of the campaigns the last `Read` step named: they rejoin at their true value. */
+  read(counters: ReadonlyMap<CampaignId, CampaignView>): void {
+    for (const [campaignId, view] of counters) {
+      const i = this.#positions.get(campaignId)
+      if (i === undefined) continue
+      this.#read[i] = repeatable(this.#campaigns[i]!, view)
+      if (this.#value(i)) this.#push(i)
+    }
+  }
+
+  /** Values candidate i; false when it is not eligible. */
+  #value(i: number): boolean {
+    const scratch = this.#scratch
+    scratch.campaign = this.#campaigns[i]!
+    scratch.score = this.#scores[i]!
+    const counters = this.#read[i]
+    if (counters === undefined) this.#scratchCounters.impressions = this.#optimistic[i]!
+    scratch.counters = counters ?? this.#scratchCounters
+    if (!Engine.Ranking.isEligible(scratch, this.#context)) return false
+    this.#values[i] = Engine.Ranking.value(scratch, this.#context, this.#maxScore)
+    this.#seen[i] = scratch.counters.seen ? 1 : 0
+    return true
+  }
+
+  /** Takes the top index out of the heap. */
+  #pop(): number | undefined {
+    if (this.#size === 0) return undefined
+    const heap = this.#heap
+    const best = heap[0]!
+    this.#size--
+    if (this.#size > 0) {
+      heap[0] = heap[this.#size]!
+      this.#siftDown(0)
+    }
+    return best
+  }
+
+  #push(i: number): void {
+    const heap = this.#heap
+    let at = this.#size++
+    heap[at] = i
+    while (at > 0) {
+      const parent = (at - 1) >> 1
+      if (!this.#before(heap[at]!, heap[parent]!)) return
+      heap[at] = heap[parent]!
+      heap[parent] = i
+      at = parent
+    }
+  }
+
+  /** Engine.Ranking's order: unseen first, then higher value, then input order. */
+  #before(a: number, b: number): boolean {
+    const seen = this.#seen
+    if (seen[a] !== seen[b]) return seen[a]! < seen[b]!
+    const va = this.#values[a]!
+    const vb = this.#values[b]!
+    return va > vb || (va === vb && a < b)
+  }
+
+  #siftDown(from: number): void {
+    const heap = this.#heap
+    const size = this.#size
+    let i = from
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= size) return
+      let child = left
+      const right = left + 1
+      if (right < size && this.#before(heap[right]!, heap[left]!)) child = right
+      if (!this.#before(heap[child]!, heap[i]!)) return
+      const swap = heap[i]!
+      heap[i] = heap[child]!
+      heap[child] = swap
+      i = child
+    }
+  }
 }

@@ -3,11 +3,12 @@ import { NatsClient, Provisioning } from "@adflow/bus"
 import { RedisClient } from "@adflow/counters"
 import { PgDatabase } from "@adflow/store"
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { ApiConfig } from "./ApiConfig.js"
 import * as ApiServer from "./ApiServer.js"
+import * as NodeServer from "./NodeServer.js"
 
 const Clients = Layer.mergeAll(
   NatsClient.layerConfig,
@@ -23,7 +24,7 @@ const Server = Layer.unwrapEffect(
   Effect.map(ApiConfig, ({ port, host, logRequests }) =>
     ApiServer.layer({ logRequests }).pipe(
       HttpServer.withLogAddress,
-      Layer.provide(NodeHttpServer.layer(createServer, { port, host })),
+      Layer.provide(NodeServer.layer(createServer, { port, host })),
     ),
   ),
 )

@@ -95,29 +95,45 @@ const market = fc
     return { serv, truth, floor, scoreOf, window, context }
   })
 
-/** The request's loop without I/O: read windows from `truth` until the engine's best was read. */
-const chooseInWindows = (m: {
-  serv: ReadonlyArray<ServingCampaign>
-  truth: ReadonlyMap<CampaignId, CampaignView>
-  floor: ReadonlyMap<CampaignId, number>
-  scoreOf: ReadonlyMap<string, number>
-  window: number
-  context: Engine.Ranking.Context
-}) => {
-  const read = new Map<CampaignId, CampaignView>()
-  let reads = 0
-  let ranked = Engine.Ranking.rank(Ranking.candidates(m.serv, m.scoreOf, read, m.floor), m.context)
+/**
+ * The request's loop without I/O: the scores with a first window, then windows from `truth`
+ * until the search's best was read; with `refuseAll`, every admission is refused (at its limit),
+ * and the admitted order is answered.
+ */
+const chooseInWindows = (
+  m: {
+    serv: ReadonlyArray<ServingCampaign>
+    truth: ReadonlyMap<CampaignId, CampaignView>
+    floor: ReadonlyMap<CampaignId, number>
+    scoreOf: ReadonlyMap<string, number>
+    window: number
+    context: Engine.Ranking.Context
+  },
+  refuseAll = false,
+) => {
+  const first = Ranking.firstWindow(m.serv, m.context, m.floor, m.window)
+  assert.isAtMost(first.length, m.window)
+  const read = new Map(first.map((c) => [c.campaign_id, m.truth.get(c.campaign_id)!] as const))
+  let reads = 1
+  const admitted: Array<Ranking.Candidate> = []
+  const search = new Ranking.Search(m.serv, m.scoreOf, read, m.floor, m.context)
   for (;;) {
-    const step = Ranking.step(ranked, m.window)
-    if (step._tag === "None") return { chosen: undefined, reads }
-    if (step._tag === "Admit") return { chosen: step.candidate, reads }
+    const step = search.next(m.window)
+    if (step._tag === "None") return { chosen: admitted[0], reads, admitted }
+    if (step._tag === "Admit") {
+      admitted.push(step.candidate)
+      if (refuseAll) continue
+      return { chosen: step.candidate, reads, admitted }
+    }
     assert.isAtMost(step.campaigns.length, m.window)
+    const views = new Map<CampaignId, CampaignView>()
     for (const campaign of step.campaigns) {
       assert.isFalse(read.has(campaign.campaign_id), "a campaign is read at most once")
       read.set(campaign.campaign_id, m.truth.get(campaign.campaign_id)!)
+      views.set(campaign.campaign_id, m.truth.get(campaign.campaign_id)!)
     }
     reads++
-    ranked = Engine.Ranking.rank(Ranking.candidates(m.serv, m.scoreOf, read, m.floor), m.context)
+    search.read(views)
   }
 }
 
@@ -151,7 +167,7 @@ describe("windowed counter reads around the engine", () => {
         const maxScore = Math.max(0, ...full.map((c) => c.score))
         const best = Engine.Ranking.rank(full, m.context).next()
         const { chosen, reads } = chooseInWindows(m)
-        assert.isAtMost(reads, Math.ceil(m.serv.length / m.window))
+        assert.isAtMost(reads, 1 + Math.ceil(m.serv.length / m.window))
         if (best === undefined) return assert.isUndefined(chosen)
         assert.isDefined(chosen)
         assert.isTrue(chosen!.read)
@@ -182,7 +198,22 @@ describe("windowed counter reads around the engine", () => {
     assert.isFalse(unread!.read)
   })
 
-  it("reads the engine's most promising unread candidates first, at most a window", () => {
+  it("refused admissions walk the engine's whole order, each candidate read before it is offered", () =>
+    fc.assert(
+      fc.property(market, (m) => {
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const order = Array.from(Engine.Ranking.rank(full, m.context))
+        const { admitted } = chooseInWindows(m, true)
+        assert.deepStrictEqual(
+          admitted.map((c) => c.campaign.campaign_id),
+          order.map((c) => c.campaign.campaign_id),
+        )
+        for (const candidate of admitted) assert.isTrue(candidate.read)
+      }),
+      { numRuns: 300 },
+    ))
+
+  it("reads the scores with the most promising campaigns, then the engine's best unread ones, a window at a time", () => {
     const cheap = serving(1, 1, 10, 100, 0, [1, 9])
     const dear = serving(2, 1, 10, 300, 0, [1, 9])
     const middle = serving(3, 1, 10, 200, 0, [1, 9])
@@ -192,12 +223,27 @@ describe("windowed counter reads around the engine", () => {
       clickRate: Engine.ClickRate.uninformed,
       relevanceUnit: 1,
     }
-    const ranked = Engine.Ranking.rank(
-      Ranking.candidates([cheap, dear, middle], new Map(), new Map(), new Map()),
-      context,
+    const campaigns = [cheap, dear, middle]
+    assert.deepStrictEqual(Ranking.firstWindow(campaigns, context, new Map(), 2), [dear, middle])
+    const search = new Ranking.Search(campaigns, new Map(), new Map(), new Map(), context)
+    assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [dear, middle] })
+    const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
+    search.read(
+      new Map([
+        [dear.campaign_id, { ...unseen, seen: true }],
+        [middle.campaign_id, unseen],
+      ]),
     )
-    const step = Ranking.step(ranked, 2)
-    assert.strictEqual(step._tag, "Read")
-    if (step._tag === "Read") assert.deepStrictEqual(step.campaigns, [dear, middle])
+    // The middle one, read and unseen, beats every unread bound: admit it.
+    const admit = search.next(2)
+    assert.strictEqual(admit._tag === "Admit" && admit.candidate.campaign, middle)
+    // Refused: the cheap one is the best bound left (the seen dear one comes after every unseen).
+    assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [cheap] })
+    search.read(new Map([[cheap.campaign_id, unseen]]))
+    const next = search.next(2)
+    assert.strictEqual(next._tag === "Admit" && next.candidate.campaign, cheap)
+    const last = search.next(2)
+    assert.strictEqual(last._tag === "Admit" && last.candidate.campaign, dear)
+    assert.deepStrictEqual(search.next(2), { _tag: "None" })
   })
 })

@@ -14,10 +14,10 @@ import { ProcessorLive } from "@adflow/processor"
 import { StoreMigrations } from "@adflow/store"
 import { TestStack } from "@adflow/testkit"
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { randomUUID } from "node:crypto"
 import * as ApiServer from "../src/ApiServer.js"
+import * as NodeServer from "../src/NodeServer.js"
 
 /** Every store at the current schema, streams and consumers provisioned. */
 export const Migrated = Layer.effectDiscard(
@@ -34,7 +34,7 @@ export const apiLayer = (options: { readonly processor: boolean }) =>
     : ApiServer.layer({ logRequests: false })
   ).pipe(
     Layer.provide(Migrated),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(NodeServer.layerTest),
     Layer.provideMerge(TestStack.layer),
   )
 

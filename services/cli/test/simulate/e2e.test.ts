@@ -4,14 +4,13 @@ import { ClickLearning } from "@adflow/counters"
 import { ProcessorLive } from "@adflow/processor"
 import { StoreMigrations } from "@adflow/store"
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 // @adflow/api and @adflow/testkit are not (yet) dependencies of the cli package (its package.json
 // is not ours to edit), hence the relative imports.
 import { TestStack } from "../../../../packages/testkit/src/index.js"
-import { ApiServer } from "../../../api/src/index.js"
+import { ApiServer, NodeServer } from "../../../api/src/index.js"
 import { findClickModel } from "../../src/simulate/ClickModels.js"
 import * as Simulation from "../../src/simulate/Simulation.js"
 
@@ -27,7 +26,7 @@ const RealSystem = Layer.merge(ApiServer.layer({ logRequests: false }), Processo
   Layer.provide(Migrated),
   // Shared click rates the engine learns from (over Redis); harmless if the API wires them itself.
   Layer.provide(ClickLearning.layer),
-  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+  Layer.provideMerge(NodeServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
   Layer.provideMerge(TestStack.layer),
 )
 
