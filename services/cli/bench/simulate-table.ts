@@ -59,6 +59,10 @@ const oneRun = (modelName: string, seed: number) =>
       phasesPerDay: 3,
     })
     const g = r.grader
+    console.error(
+      `${modelName} seed ${seed}: unique impressions ${g.unique_impressions} (oracle ${r.oracle.impressions}), ` +
+        `404 ${g.status_404}, statuses ${JSON.stringify(r.details.statuses)}`,
+    )
     console.log(
       `| ${modelName} | ${seed} | ${g.status_5xx} | ${g.targeting_mismatches} | ${g.campaigns_over_limit} | ` +
         `${r.stats_mismatches} | ${r.expected_revenue.toFixed(2)} | ${r.oracle.expected_revenue.toFixed(2)} | ` +
