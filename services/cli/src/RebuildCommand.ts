@@ -87,13 +87,11 @@ const build = (id: string, stream: string, state: { phase: Phase }) =>
       ),
     )
     // If the flag ever lapsed, some instance may have stopped mirroring: staging may miss writes.
-    const stillHeld = Effect.suspend(() =>
-      held
+    const stillHeld = Effect.flatMap(RebuildFlag.renew(id), (renewed) =>
+      held && renewed
         ? Effect.void
         : Effect.fail(
-            new RebuildFailed({
-              message: "the rebuild flag expired, so live writes may have gone unmirrored",
-            }),
+            new RebuildFailed({ message: "the rebuild flag expired, so live writes may have gone unmirrored" }),
           ),
     )
 
