@@ -91,7 +91,9 @@ const build = (id: string, stream: string, state: { phase: Phase }) =>
       held && renewed
         ? Effect.void
         : Effect.fail(
-            new RebuildFailed({ message: "the rebuild flag expired, so live writes may have gone unmirrored" }),
+            new RebuildFailed({
+              message: "the rebuild flag expired, so live writes may have gone unmirrored",
+            }),
           ),
     )
 
