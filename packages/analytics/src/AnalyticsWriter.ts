@@ -1,5 +1,5 @@
 import { Events, Money } from "@adflow/domain"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { AnalyticsError } from "./AnalyticsError.js"
 import { ClickHouse } from "./ClickHouse.js"
 import * as Tables from "./Tables.js"
@@ -29,11 +29,10 @@ export const toRow = (event: Events.Impression | Events.Click): EventRow => ({
   at: event.at,
 })
 
-/** Writes impressions and clicks to ClickHouse. Writing an event again is harmless: reads collapse it. */
-export class AnalyticsWriter extends Effect.Service<AnalyticsWriter>()("@adflow/analytics/AnalyticsWriter", {
-  effect: Effect.gen(function* () {
+const make = (name: string) =>
+  Effect.gen(function* () {
     const { client } = yield* ClickHouse
-    const table = yield* Effect.orDie(Tables.qualified(Tables.EVENTS))
+    const table = yield* Effect.orDie(Tables.qualified(name))
 
     /** One INSERT per call, whatever the size of the batch; an empty batch sends nothing. */
     const insertEvents = (
@@ -63,5 +62,15 @@ export class AnalyticsWriter extends Effect.Service<AnalyticsWriter>()("@adflow/
       }).pipe(Effect.asVoid)
 
     return { insertEvents, truncate } as const
-  }),
-}) {}
+  })
+
+/** Writes impressions and clicks to ClickHouse. Writing an event again is harmless: reads collapse it. */
+export class AnalyticsWriter extends Effect.Service<AnalyticsWriter>()("@adflow/analytics/AnalyticsWriter", {
+  effect: make(Tables.EVENTS),
+}) {
+  /** A writer to the rebuild's staging table instead: for the rebuild's replay. */
+  static readonly staging = Layer.effect(
+    AnalyticsWriter,
+    Effect.map(make(Tables.EVENTS_REBUILD), AnalyticsWriter.make),
+  )
+}

@@ -5,6 +5,7 @@ import { ClickHouse } from "./ClickHouse.js"
 import * as Literal from "./Literal.js"
 import * as Tables from "./Tables.js"
 import { DailyTotals, Totals, zero } from "./Totals.js"
+import { isUnknownTable } from "./UnknownTable.js"
 
 const decodeTotals = Schema.decodeUnknown(Schema.Array(Totals))
 const decodeDaily = Schema.decodeUnknown(Schema.Array(DailyTotals))
@@ -36,8 +37,12 @@ export class StatsQueries extends Effect.Service<StatsQueries>()("@adflow/analyt
           const result = await client.query({ query, format: "JSONEachRow", abort_signal: signal })
           return result.json()
         },
-        catch: AnalyticsError.from(operation),
+        catch: (cause) => cause,
       }).pipe(
+        // A rebuild swaps `events` with one RENAME (StagingEvents.swap); should a server ever let a
+        // query see the instant between its two renames, the table is back at once.
+        Effect.retry({ times: 1, while: isUnknownTable }),
+        Effect.mapError(AnalyticsError.from(operation)),
         Effect.flatMap((json) => Effect.mapError(decode(json), AnalyticsError.from(operation))),
         Effect.withSpan(`StatsQueries.${operation}`),
       )

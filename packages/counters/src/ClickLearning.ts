@@ -12,8 +12,10 @@ const { ClickRate } = Engine
  * a redelivered event is not learned twice; the API reads the counts now and then and turns them
  * into a table with `Engine.ClickRate.estimate`.
  *
- * Not covered by `Counters.wipe` (its keys are per campaign and client): call `reset` before a
- * rebuild that replays the streams through the processor, or the replay is learned twice.
+ * Not covered by `Counters.wipe` (its keys are per campaign and client). `adflow rebuild` leaves
+ * it alone and replays through `ClickLearning.readOnly`: the counts are a statistical estimate the
+ * API is ranking with, so resetting them would make the engine forget while serving, and a replay
+ * that recorded would learn every event twice.
  */
 const KEY = "{l:click_rates}"
 
@@ -141,6 +143,17 @@ export class ClickLearning extends Context.Tag("@adflow/counters/ClickLearning")
   static readonly layer: Layer.Layer<ClickLearning, never, RedisClient> = Layer.effect(
     ClickLearning,
     ClickLearning.make,
+  )
+
+  /** Reads what was learned and records nothing: for a replay of events that were learned when first applied. */
+  static readonly readOnly: Layer.Layer<ClickLearning, never, RedisClient> = Layer.effect(
+    ClickLearning,
+    Effect.map(ClickLearning.make, (learning) => ({
+      ...learning,
+      record: () => Effect.void,
+      recordScores: () => Effect.void,
+      reset: Effect.void,
+    })),
   )
 
   /** ClickLearning on a RedisClient configured from the environment (ADFLOW_REDIS_URL, ADFLOW_REDIS_PREFIX). */

@@ -12,3 +12,7 @@ export type {
   ScoreOutcome,
 } from "./Outcomes.js"
 export { RedisClient, type RedisClientOptions } from "./RedisClient.js"
+export { MirroredAdmission } from "./MirroredAdmission.js"
+export { RebuildFlag, type RebuildFlagApi } from "./RebuildFlag.js"
+export { StagingCounters } from "./StagingCounters.js"
+export * as StagingSwap from "./StagingSwap.js"

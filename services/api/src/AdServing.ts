@@ -1,5 +1,5 @@
 import { EventPublisher } from "@adflow/bus"
-import { ClickLearning, Counters, type CampaignView } from "@adflow/counters"
+import { ClickLearning, Counters, MirroredAdmission, type CampaignView } from "@adflow/counters"
 import {
   type Ad,
   type AdvertiserId,
@@ -50,6 +50,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     const publisher = yield* EventPublisher
     const policy = yield* EngineConfig.policy
     const learning = yield* ClickLearning
+    // Admission that also writes the staging counters while `adflow rebuild` runs.
+    const admissions = yield* MirroredAdmission
 
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
@@ -123,7 +125,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           // The engine checked these already; the last word stays here, next to the admission.
           if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
             continue
-          const admission = yield* counters.admitImpression({
+          const admission = yield* admissions.admit({
             campaignId: campaign.campaign_id,
             clientId,
             impressionsLimit: campaign.impressions_limit,
@@ -180,5 +182,5 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     return { serve } as const
   }),
-  dependencies: [ClickRates.Default, ClickLearning.layer],
+  dependencies: [ClickRates.Default, ClickLearning.layer, MirroredAdmission.layer],
 }) {}

@@ -6,6 +6,7 @@ import { Ledger, MlScoreStore } from "@adflow/store"
 import { Duration, Effect, Either, Option } from "effect"
 import { CampaignDirectory } from "./CampaignDirectory.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
+import { RebuildMirror } from "./RebuildMirror.js"
 import * as ProcessorMetrics from "./ProcessorMetrics.js"
 import type { Routed } from "./Routed.js"
 
@@ -31,6 +32,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
     const directory = yield* CampaignDirectory
     const config = yield* ProcessorConfig
     const nats = yield* NatsClient
+    const mirror = yield* RebuildMirror
 
     const apply = (batch: ReadonlyArray<Routed>, settled: Set<Delivery>) =>
       Effect.gen(function* () {
@@ -60,6 +62,14 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           })
         const validImpressions = owned(impressions)
         const ownedClicks = owned(clicks)
+        // While a rebuild runs, staging first (see RebuildMirror).
+        const mirroring = mirror.active()
+        if (mirroring)
+          yield* mirror.applyCounters(
+            validImpressions.map((p) => p.event),
+            ownedClicks.map((p) => p.event),
+            scores.map((p) => p.event),
+          )
 
         // Impressions first: a click in the same batch may be for one of them.
         const impressionOutcomes = yield* counters.applyImpressions(validImpressions.map((p) => p.event))
@@ -97,10 +107,12 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
             ledger.insertImpressions(validImpressions.map((p) => p.event)),
             ledger.insertClicks(validClicks.map((p) => p.event)),
             scoreStore.upsertBatch(scores.map((p) => p.event)),
-            analytics.insertEvents([
-              ...validImpressions.map((p) => p.event),
-              ...validClicks.map((p) => p.event),
-            ]),
+            Effect.suspend(() => {
+              const rows = [...validImpressions.map((p) => p.event), ...validClicks.map((p) => p.event)]
+              return mirroring
+                ? Effect.zipRight(mirror.insertEvents(rows), analytics.insertEvents(rows))
+                : analytics.insertEvents(rows)
+            }),
           ],
           { concurrency: "unbounded", discard: true },
         )

@@ -1,9 +1,10 @@
 import { AnalyticsWriter } from "@adflow/analytics"
-import { ClickLearning, Counters } from "@adflow/counters"
+import { ClickLearning, Counters, StagingCounters } from "@adflow/counters"
 import { Ledger, MlScoreStore, CampaignRepo } from "@adflow/store"
 import { Layer } from "effect"
 import { BatchHandler } from "./BatchHandler.js"
 import { CampaignDirectory } from "./CampaignDirectory.js"
+import { RebuildMirror } from "./RebuildMirror.js"
 import { ProcessorConfig, type ProcessorSettings } from "./ProcessorConfig.js"
 import * as Pipeline from "./Pipeline.js"
 
@@ -18,6 +19,26 @@ export const ProcessorServices = BatchHandler.Default.pipe(
       MlScoreStore.Default,
       CampaignRepo.Default,
       AnalyticsWriter.Default,
+      RebuildMirror.layer,
+    ),
+  ),
+)
+
+/**
+ * The batch handler a rebuild replays through: it writes the staging counters and events table
+ * only, and learns no click rates (the API is using them; the replay would count old events twice).
+ */
+export const RebuildServices = BatchHandler.Default.pipe(
+  Layer.provide(CampaignDirectory.Default),
+  Layer.provide(
+    Layer.mergeAll(
+      StagingCounters.asCounters,
+      ClickLearning.readOnly,
+      Ledger.Default,
+      MlScoreStore.Default,
+      CampaignRepo.Default,
+      AnalyticsWriter.staging,
+      RebuildMirror.disabled,
     ),
   ),
 )

@@ -1,0 +1,95 @@
+import { Context, Effect, Layer } from "effect"
+import { type AdmitImpression, Counters } from "./Counters.js"
+import { CountersError } from "./CountersError.js"
+import * as Keys from "./Keys.js"
+import type { Admission } from "./Outcomes.js"
+import { RebuildFlag } from "./RebuildFlag.js"
+import { RedisClient } from "./RedisClient.js"
+import * as Scripts from "./Scripts.js"
+import { STAGING } from "./StagingCounters.js"
+
+/**
+ * KEYS: seen, totals, staging seen, staging totals. ARGV: client id, impressions limit, cost in micros.
+ * `Scripts.admitImpression` on the live keys and, when it admits a new client, the same impression
+ * applied to the staging keys, in one atomic step: a rebuild's per-entity swap (`StagingSwap`) runs
+ * either before both writes or after both, so the swapped-in counters never miss an admission.
+ */
+export const admitAndMirror: Scripts.Script = {
+  name: "adflowAdmitAndMirror",
+  keys: 4,
+  lua: `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
+local impressions = tonumber(redis.call('HGET', KEYS[2], '${Keys.CounterField.impressions}') or '0')
+if impressions >= tonumber(ARGV[2]) then return 'limit' end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.impressions}', 1)
+redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.impressions}', 1)
+  redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+end
+return 'new'
+`,
+}
+
+const isAdmission = (reply: unknown): reply is Admission =>
+  reply === "new" || reply === "repeat" || reply === "limit"
+
+/**
+ * The API's admission. While a rebuild runs (`RebuildFlag`), a new impression is also written to
+ * the staging counters at once, so a click on it finds it there. A repeat is not mirrored: the
+ * impression that first admitted the client is in the stream, which the rebuild replays.
+ */
+export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdmission")<
+  MirroredAdmission,
+  { readonly admit: (input: AdmitImpression) => Effect.Effect<Admission, CountersError> }
+>() {
+  static readonly make = Effect.gen(function* () {
+    const { redis } = yield* RedisClient
+    const counters = yield* Counters
+    const flag = yield* RebuildFlag
+    redis.defineCommand(admitAndMirror.name, { numberOfKeys: 4, lua: admitAndMirror.lua })
+
+    const mirrored = (input: AdmitImpression) =>
+      Effect.tryPromise({
+        try: () =>
+          Scripts.run(
+            redis,
+            admitAndMirror,
+            [
+              Keys.seen(input.campaignId),
+              Keys.totals(input.campaignId),
+              STAGING + Keys.seen(input.campaignId),
+              STAGING + Keys.totals(input.campaignId),
+            ],
+            [input.clientId, input.impressionsLimit, input.costMicros],
+          ),
+        catch: CountersError.from("admitAndMirror"),
+      }).pipe(
+        Effect.flatMap((reply) =>
+          isAdmission(reply)
+            ? Effect.succeed(reply)
+            : Effect.fail(
+                new CountersError({
+                  operation: "admitAndMirror",
+                  message: `unexpected reply ${JSON.stringify(reply)}`,
+                }),
+              ),
+        ),
+      )
+
+    const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
+    // Input the live admission would reject takes its path, which says why.
+    const admit = (input: AdmitImpression) =>
+      flag.active() && isSafeCount(input.impressionsLimit) && isSafeCount(input.costMicros)
+        ? mirrored(input)
+        : counters.admitImpression(input)
+    return { admit }
+  })
+
+  /** Over the live RedisClient and Counters in context, with its own cached `RebuildFlag`. */
+  static readonly layer: Layer.Layer<MirroredAdmission, never, RedisClient | Counters> = Layer.effect(
+    MirroredAdmission,
+    MirroredAdmission.make,
+  ).pipe(Layer.provide(RebuildFlag.layer))
+}
