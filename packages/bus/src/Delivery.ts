@@ -12,6 +12,8 @@ export interface Delivery {
   /** 1 on first delivery. */
   readonly deliveryCount: number
   readonly ack: Effect.Effect<void>
+  /** The same as `ack`, at once: for acknowledging a whole batch in one plain loop. */
+  readonly ackNow: () => void
   /** Asks for redelivery after `delay`. */
   readonly nak: (delay: Duration.DurationInput) => Effect.Effect<void>
   /** Never redeliver (used after the message went to the dead-letter stream). */
@@ -44,6 +46,9 @@ class JsMsgDelivery implements Delivery {
   get ack(): Effect.Effect<void> {
     return Effect.sync(() => this.msg.ack())
   }
+  ackNow(): void {
+    this.msg.ack()
+  }
   nak(delay: Duration.DurationInput): Effect.Effect<void> {
     return Effect.sync(() => this.msg.nak(Duration.toMillis(delay)))
   }
@@ -71,6 +76,7 @@ export const replayed = (
   streamSeq: msg.seq,
   deliveryCount: Number.MAX_SAFE_INTEGER,
   ack: Effect.void,
+  ackNow: () => {},
   nak: () => Effect.void,
   term: () => Effect.void,
   inProgress: Effect.void,

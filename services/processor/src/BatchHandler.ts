@@ -152,10 +152,15 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           yield* delivery.nak(retryDelay(delivery.deliveryCount))
           settled.add(delivery)
         }
-        for (const { delivery } of [...validImpressions, ...validClicks, ...scores]) {
-          yield* delivery.ack
-          settled.add(delivery)
-        }
+        // Both stores are written: acknowledge the whole batch in one go (the client sends the
+        // acks together when the loop ends).
+        yield* Effect.sync(() => {
+          for (const pending of [validImpressions, validClicks, scores])
+            for (const { delivery } of pending) {
+              delivery.ackNow()
+              settled.add(delivery)
+            }
+        })
         ProcessorMetrics.recordBatch({
           impressions: validImpressions.length,
           clicks: validClicks.length,
