@@ -14,7 +14,7 @@ type Pending<E> = { readonly delivery: Delivery; readonly event: E }
 /** Takes a click that has to wait for its impression; false: refuse it (it is nak'd instead). */
 export type Hold = (click: Routed) => boolean
 
-const FLOOR_TTL_MS = 50
+const FLOOR_TTL = Duration.millis(100)
 
 /**
  * Whether every impression stored before the message at `seq` has been applied, given the
@@ -44,20 +44,13 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
     const config = yield* ProcessorConfig
     const nats = yield* NatsClient
 
-    // The impression consumer's ack floor, asked at most every FLOOR_TTL_MS and shared by every
-    // lane. A stale value is lower than the true one, so it only ever makes a click wait longer.
-    let floor = { value: 0, at: Number.NEGATIVE_INFINITY }
-    const impressionFloor: Effect.Effect<number, BusError> = Effect.suspend(() => {
-      const now = performance.now()
-      if (now - floor.at < FLOOR_TTL_MS) return Effect.succeed(floor.value)
-      return Barrier.ackFloor("impression").pipe(
-        Effect.provideService(NatsClient, nats),
-        Effect.map((value) => {
-          floor = { value: Math.max(value, floor.value), at: now }
-          return floor.value
-        }),
-      )
-    })
+    // The impression consumer's ack floor, asked at most once per FLOOR_TTL (one request in
+    // flight at a time, shared by every lane). A stale value is lower than the true one, so it
+    // only ever makes a click wait a little longer.
+    const impressionFloor: Effect.Effect<number, BusError> = yield* Effect.cachedWithTTL(
+      Barrier.ackFloor("impression").pipe(Effect.provideService(NatsClient, nats)),
+      FLOOR_TTL,
+    )
 
     const apply = (batch: ReadonlyArray<Routed>, settled: Set<Delivery>, hold: Hold | undefined) =>
       Effect.gen(function* () {
@@ -167,6 +160,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           scores: scores.length,
           deadLetters: dead.length,
           retried: early.length,
+          waited: waiting.length,
         })
       })
 
