@@ -18,7 +18,7 @@ export class ProcessorConfig extends Context.Tag("@adflow/processor/ProcessorCon
   ProcessorSettings
 >() {
   static readonly defaults: ProcessorSettings = {
-    lanes: 8,
+    lanes: 4,
     batchSize: 1000,
     batchWindow: Duration.millis(20),
     maxInFlight: 5_000,
@@ -32,7 +32,7 @@ export class ProcessorConfig extends Context.Tag("@adflow/processor/ProcessorCon
     ProcessorConfig,
     Effect.map(
       Config.all({
-        lanes: Config.integer("ADFLOW_PROCESSOR_LANES").pipe(Config.withDefault(8)),
+        lanes: Config.integer("ADFLOW_PROCESSOR_LANES").pipe(Config.withDefault(4)),
         batchSize: Config.integer("ADFLOW_PROCESSOR_BATCH_SIZE").pipe(Config.withDefault(1000)),
         batchWindowMs: Config.integer("ADFLOW_PROCESSOR_BATCH_WINDOW_MS").pipe(Config.withDefault(20)),
         maxInFlight: Config.integer("ADFLOW_PROCESSOR_MAX_IN_FLIGHT").pipe(Config.withDefault(5000)),
