@@ -103,9 +103,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           const { delivery, event } = pending
           if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
           else if (!delivery.replayed && !impressionsAppliedBefore(impressionsFloor, delivery.streamSeq)) {
-            if (hold?.({ delivery, event: Either.right(event) }))
-              waiting.push({ delivery, event: Either.right(event) })
-            else early.push(delivery)
+            waiting.push({ delivery, event: Either.right(event) })
           } else if (delivery.deliveryCount < config.clickAttempts) early.push(delivery)
           else
             dead.push([
@@ -139,7 +137,14 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
             reason,
           })
         }
-        for (const { delivery } of waiting) settled.add(delivery)
+        // Offered to the lane only now that the batch is written: a failed batch naks them with the rest.
+        let held = 0
+        for (const click of waiting) {
+          if (hold?.(click)) {
+            settled.add(click.delivery)
+            held += 1
+          } else early.push(click.delivery)
+        }
         for (const delivery of early) {
           // The impression may still be on its way (an outside producer, another lane or instance).
           yield* delivery.nak(retryDelay(delivery.deliveryCount))
@@ -160,7 +165,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           scores: scores.length,
           deadLetters: dead.length,
           retried: early.length,
-          waited: waiting.length,
+          waited: held,
         })
       })
 
