@@ -12,6 +12,8 @@ export interface Delivery {
   /** 1 on first delivery. */
   readonly deliveryCount: number
   readonly ack: Effect.Effect<void>
+  /** The same as `ack`, at once: for acknowledging a whole batch in one plain loop. */
+  readonly ackNow: () => void
   /** Asks for redelivery after `delay`. */
   readonly nak: (delay: Duration.DurationInput) => Effect.Effect<void>
   /** Never redeliver (used after the message went to the dead-letter stream). */
@@ -22,18 +24,43 @@ export interface Delivery {
   readonly replayed: boolean
 }
 
-export const fromJsMsg = (kind: EventKind, msg: JsMsg): Delivery => ({
-  kind,
-  subject: msg.subject,
-  data: msg.data,
-  streamSeq: msg.info.streamSequence,
-  deliveryCount: msg.info.redeliveryCount,
-  ack: Effect.sync(() => msg.ack()),
-  nak: (delay) => Effect.sync(() => msg.nak(Duration.toMillis(delay))),
-  term: (reason) => Effect.sync(() => msg.term(reason)),
-  inProgress: Effect.sync(() => msg.working()),
-  replayed: false,
-})
+// A class rather than an object literal of effects: the processor receives every message
+// through here, and four closures and effects allocated per message were a measurable share of
+// its garbage. The effects are built only when asked for (once per message at most).
+class JsMsgDelivery implements Delivery {
+  readonly subject: string
+  readonly data: Uint8Array
+  readonly streamSeq: number
+  readonly deliveryCount: number
+  readonly replayed = false
+  constructor(
+    readonly kind: EventKind,
+    private readonly msg: JsMsg,
+  ) {
+    this.subject = msg.subject
+    this.data = msg.data
+    const info = msg.info
+    this.streamSeq = info.streamSequence
+    this.deliveryCount = info.redeliveryCount
+  }
+  get ack(): Effect.Effect<void> {
+    return Effect.sync(() => this.msg.ack())
+  }
+  ackNow(): void {
+    this.msg.ack()
+  }
+  nak(delay: Duration.DurationInput): Effect.Effect<void> {
+    return Effect.sync(() => this.msg.nak(Duration.toMillis(delay)))
+  }
+  term(reason: string): Effect.Effect<void> {
+    return Effect.sync(() => this.msg.term(reason))
+  }
+  get inProgress(): Effect.Effect<void> {
+    return Effect.sync(() => this.msg.working())
+  }
+}
+
+export const fromJsMsg = (kind: EventKind, msg: JsMsg): Delivery => new JsMsgDelivery(kind, msg)
 
 /**
  * A message read back by a replay: there is nobody to acknowledge, and since the whole history
@@ -49,6 +76,7 @@ export const replayed = (
   streamSeq: msg.seq,
   deliveryCount: Number.MAX_SAFE_INTEGER,
   ack: Effect.void,
+  ackNow: () => {},
   nak: () => Effect.void,
   term: () => Effect.void,
   inProgress: Effect.void,

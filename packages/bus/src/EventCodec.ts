@@ -1,5 +1,6 @@
 import { Events } from "@adflow/domain"
 import { Either, ParseResult, Schema } from "effect"
+import * as FastDecode from "./FastDecode.js"
 import type { EventKind } from "./Topology.js"
 
 /** The largest event we accept; anything bigger is dead-lettered rather than parsed. */
@@ -33,15 +34,19 @@ export const decode = (kind: EventKind, data: Uint8Array): Either.Either<Events.
   } catch {
     return Either.left("payload is not valid UTF-8")
   }
+  const fast = FastDecode.decode(kind, text)
+  if (fast !== undefined) return withExpectedId(fast)
   return decoders[kind](text).pipe(
     Either.mapLeft((error) => `invalid ${kind} event: ${ParseResult.TreeFormatter.formatErrorSync(error)}`),
-    Either.flatMap((event): Either.Either<Events.Event, string> => {
-      const expected = Events.expectedId(event)
-      return event.event_id === expected
-        ? Either.right(event)
-        : Either.left(`event_id must be "${expected}" for this event, got "${event.event_id}"`)
-    }),
+    Either.flatMap(withExpectedId),
   )
+}
+
+const withExpectedId = (event: Events.Event): Either.Either<Events.Event, string> => {
+  const expected = Events.expectedId(event)
+  return event.event_id === expected
+    ? Either.right(event)
+    : Either.left(`event_id must be "${expected}" for this event, got "${event.event_id}"`)
 }
 
 export const kindOf = (event: Events.Event): EventKind => event._tag

@@ -1,8 +1,10 @@
-import { Effect, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import { DeliverPolicy, type MsgHdrs, type OrderedConsumerOptions } from "nats"
 import { BusError } from "./BusError.js"
-import * as MessageStream from "./MessageStream.js"
 import { NatsClient } from "./NatsClient.js"
+
+/** Messages the reader asks the server for at a time, and hands on at a time. */
+const READ_CHUNK = 1024
 
 export interface StoredMessage {
   readonly seq: number
@@ -75,20 +77,48 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         try: () => jetstream.consumers.get(range.stream, start),
         catch: BusError.from(`read ${range.stream}`),
       })
-      return MessageStream.fromConsumer(
-        () => consumer.consume({ max_messages: 1024 }),
-        `read ${range.stream}`,
-      ).pipe(
-        Stream.takeWhile((msg) => msg.seq <= lastSeq),
-        // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
-        Stream.takeUntil((msg) => msg.seq >= lastSeq || msg.info.pending === 0),
-        Stream.map((msg): StoredMessage => ({
-          seq: msg.seq,
-          subject: msg.subject,
-          data: msg.data,
-          headers: msg.headers,
-          storedAt: Math.floor(msg.info.timestampNanos / 1_000_000),
-        })),
+      const messages = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () => consumer.consume({ max_messages: READ_CHUNK }),
+          catch: BusError.from(`read ${range.stream}`),
+        }),
+        (messages) => Effect.sync(() => messages.stop()),
+      )
+      const iterator = messages[Symbol.asyncIterator]()
+      let done = false
+      // Up to READ_CHUNK messages per effect: a replay reads the whole stream, and an effect and
+      // a stream step per message cost more than handling the message.
+      const pull = Effect.tryPromise({
+        try: async () => {
+          const chunk: Array<StoredMessage> = []
+          while (!done && chunk.length < READ_CHUNK) {
+            const next = await iterator.next()
+            if (next.done || next.value.seq > lastSeq) {
+              done = true
+              break
+            }
+            const msg = next.value
+            chunk.push({
+              seq: msg.seq,
+              subject: msg.subject,
+              data: msg.data,
+              headers: msg.headers,
+              storedAt: Math.floor(msg.info.timestampNanos / 1_000_000),
+            })
+            // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
+            if (msg.seq >= lastSeq || msg.info.pending === 0) done = true
+          }
+          return chunk
+        },
+        catch: BusError.from(`read ${range.stream}`),
+      })
+      return Stream.repeatEffectChunkOption(
+        pull.pipe(
+          Effect.mapError(Option.some),
+          Effect.flatMap((chunk) =>
+            chunk.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunk)),
+          ),
+        ),
       )
     }),
   )

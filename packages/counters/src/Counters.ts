@@ -83,6 +83,9 @@ const expect =
 /** An integer reply field; a missing field is 0. */
 const count = (value: unknown): number => (typeof value === "string" ? Number(value) : 0)
 
+/** Events per script call in a batch: about a millisecond of Redis time each. */
+const BATCH_CHUNK = 500
+
 const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
 
 const totalsFields = [
@@ -144,17 +147,39 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
         }),
       )
 
+    // One script call per chunk of events (see Scripts.applyImpressions), the chunks in one
+    // pipeline: one round trip per batch. Chunks bound how long one call holds Redis.
     const batch = <E, A>(
       operation: string,
+      script: Scripts.Script,
       items: ReadonlyArray<E>,
-      queue: (pipeline: ChainableCommander, item: E) => void,
+      add: (keys: Array<string>, args: Array<string | number>, item: E) => void,
       guard: (reply: unknown) => reply is A,
     ): Effect.Effect<ReadonlyArray<A>, CountersError> =>
       items.length === 0
         ? Effect.succeed([])
         : exec(operation, (pipeline) => {
-            for (const item of items) queue(pipeline, item)
-          }).pipe(Effect.flatMap(Effect.forEach(expect(operation, guard))))
+            for (let start = 0; start < items.length; start += BATCH_CHUNK) {
+              const keys: Array<string> = []
+              const args: Array<string | number> = []
+              for (const item of items.slice(start, start + BATCH_CHUNK)) add(keys, args, item)
+              Scripts.queue(pipeline, script, keys, args)
+            }
+          }).pipe(
+            Effect.flatMap((replies) => {
+              const outcomes: Array<A> = []
+              for (const reply of replies) {
+                if (!Array.isArray(reply)) return Effect.fail(unexpected(operation, reply))
+                for (const outcome of reply) {
+                  if (!guard(outcome)) return Effect.fail(unexpected(operation, outcome))
+                  outcomes.push(outcome)
+                }
+              }
+              return outcomes.length === items.length
+                ? Effect.succeed(outcomes)
+                : Effect.fail(unexpected(operation, `${outcomes.length} outcomes for ${items.length} events`))
+            }),
+          )
 
     const admitImpression = (input: AdmitImpression) =>
       !isSafeCount(input.impressionsLimit) || !isSafeCount(input.costMicros)
@@ -177,42 +202,36 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
     const applyImpressions = (events: ReadonlyArray<Events.Impression>) =>
       batch(
         "applyImpressions",
+        Scripts.applyImpressions,
         events,
-        (pipeline, event) =>
-          Scripts.queue(
-            pipeline,
-            Scripts.applyImpression,
-            [Keys.seen(event.campaign_id), Keys.totals(event.campaign_id)],
-            [event.client_id, Money.fromPrice(event.cost)],
-          ),
+        (keys, args, event) => {
+          keys.push(Keys.campaignTag(event.campaign_id))
+          args.push(event.client_id, Money.fromPrice(event.cost))
+        },
         isImpressionOutcome,
       )
 
     const applyClicks = (events: ReadonlyArray<Events.Click>) =>
       batch(
         "applyClicks",
+        Scripts.applyClicks,
         events,
-        (pipeline, event) =>
-          Scripts.queue(
-            pipeline,
-            Scripts.applyClick,
-            [Keys.seen(event.campaign_id), Keys.clicked(event.campaign_id), Keys.totals(event.campaign_id)],
-            [event.client_id, Money.fromPrice(event.cost)],
-          ),
+        (keys, args, event) => {
+          keys.push(Keys.campaignTag(event.campaign_id))
+          args.push(event.client_id, Money.fromPrice(event.cost))
+        },
         isClickOutcome,
       )
 
     const applyScores = (updates: ReadonlyArray<Events.ScoreUpdate>) =>
       batch(
         "applyScores",
+        Scripts.applyScores,
         updates,
-        (pipeline, update) =>
-          Scripts.queue(
-            pipeline,
-            Scripts.applyScore,
-            [Keys.scores(update.client_id), Keys.scoresAt(update.client_id)],
-            [update.advertiser_id, update.score, update.at],
-          ),
+        (keys, args, update) => {
+          keys.push(Keys.clientTag(update.client_id))
+          args.push(update.advertiser_id, update.score, update.at)
+        },
         isScoreOutcome,
       )
 

@@ -34,11 +34,17 @@ export const CounterField = {
   spentClicksMicros: "spent_clicks_micros",
 } as const
 
+/** The hash tag shared by every key of the client: what `scores` and `scoresAt` start with. */
+export const clientTag = (clientId: ClientId): string => client(clientId)
+
+/** Suffixes after `clientTag` of the client's keys. */
+export const ClientKeySuffix = { scores: ":scores", scoresAt: ":scores_at" } as const
+
 /** Hash advertiser id -> the client's ML score for that advertiser. */
-export const scores = (clientId: ClientId): string => `${client(clientId)}:scores`
+export const scores = (clientId: ClientId): string => client(clientId) + ClientKeySuffix.scores
 
 /** Hash advertiser id -> `at` of the score update currently stored in `scores`. */
-export const scoresAt = (clientId: ClientId): string => `${client(clientId)}:scores_at`
+export const scoresAt = (clientId: ClientId): string => client(clientId) + ClientKeySuffix.scoresAt
 
 /** A SCAN pattern for every counter and score key under `keyPrefix`, and nothing else there. */
 export const ownedPattern = (keyPrefix: string): string => `${escapeGlob(keyPrefix)}{[cu]:*`

@@ -114,6 +114,33 @@ it.layer(layer)("applyImpressions and applyClicks", (it) => {
     }),
   )
 
+  it.effect("a batch larger than one script call keeps one outcome per event, in order", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const campaign = campaignId()
+      // 1,200 events: three script calls of at most 500; the repeats sit across the chunk boundaries.
+      const clients = Array.from({ length: 1000 }, () => clientId())
+      const events = [...clients, ...clients.slice(300, 500)].map((c) => impression(campaign, c, 0.5))
+      const outcomes = yield* counters.applyImpressions(events)
+      assert.deepStrictEqual(outcomes, [
+        ...Array.from({ length: 1000 }, () => "applied" as const),
+        ...Array.from({ length: 200 }, () => "duplicate" as const),
+      ])
+      const clicks = [...clients.slice(0, 600), clientId(), ...clients.slice(0, 10)].map((c) =>
+        click(campaign, c),
+      )
+      assert.deepStrictEqual(yield* counters.applyClicks(clicks), [
+        ...Array.from({ length: 600 }, () => "applied" as const),
+        "not_seen" as const,
+        ...Array.from({ length: 10 }, () => "duplicate" as const),
+      ])
+      const totals = yield* counters.campaignCounters(campaign)
+      assert.strictEqual(totals.impressions, 1000)
+      assert.strictEqual(totals.spentImpressionsMicros, 500_000_000)
+      assert.strictEqual(totals.clicks, 600)
+    }),
+  )
+
   // Any interleaving of impressions and clicks, with duplicates, applied in batches: the totals
   // equal those of the distinct events, a click counting only if its impression came before it.
   const step = fc.record({

@@ -4,7 +4,7 @@
  * afterwards:
  *
  *   bash infra/local/pnpm.sh exec tsx services/processor/bench/pipeline.ts [--events 200000]
- *     [--campaigns 1000] [--lanes 4 --batch-size 500 --batch-window-ms 20 --max-in-flight 5000]
+ *     [--campaigns 1000] [--lanes 4 --batch-size 1000 --batch-window-ms 20 --max-in-flight 5000]
  *     [--sweep] [--lag-events 20000] [--lag-rate <events/s>]
  *
  * 1. publishes the events (80% impressions, 20% clicks on them) as a backlog;
@@ -48,7 +48,7 @@ interface Settings {
   readonly maxInFlight: number
 }
 
-const defaults: Settings = { lanes: 4, batchSize: 500, batchWindowMs: 20, maxInFlight: 5000 }
+const defaults: Settings = { lanes: 4, batchSize: 1000, batchWindowMs: 20, maxInFlight: 5000 }
 const given: Settings = {
   lanes: Number(args.lanes ?? defaults.lanes),
   batchSize: Number(args["batch-size"] ?? defaults.batchSize),

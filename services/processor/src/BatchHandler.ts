@@ -1,5 +1,5 @@
 import { AnalyticsWriter } from "@adflow/analytics"
-import { Barrier, DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
+import { Barrier, type BusError, DeadLetter, type Delivery, NatsClient } from "@adflow/bus"
 import { ClickLearning, Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { Ledger, MlScoreStore } from "@adflow/store"
@@ -11,6 +11,18 @@ import * as ProcessorMetrics from "./ProcessorMetrics.js"
 import type { Routed } from "./Routed.js"
 
 type Pending<E> = { readonly delivery: Delivery; readonly event: E }
+
+/** Takes a click that has to wait for its impression; false: refuse it (it is nak'd instead). */
+export type Hold = (click: Routed) => boolean
+
+const FLOOR_TTL = Duration.millis(100)
+
+/**
+ * Whether every impression stored before the message at `seq` has been applied, given the
+ * impression consumer's ack floor (everything at or below it is acknowledged).
+ */
+export const impressionsAppliedBefore = (impressionFloor: number, seq: number): boolean =>
+  impressionFloor >= seq - 1
 
 /** Redelivery delay after a failed write: 250 ms doubling per attempt, at most 30 s. */
 export const retryDelay = (deliveryCount: number): Duration.Duration =>
@@ -34,7 +46,15 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
     const nats = yield* NatsClient
     const mirror = yield* RebuildMirror
 
-    const apply = (batch: ReadonlyArray<Routed>, settled: Set<Delivery>) =>
+    // The impression consumer's ack floor, asked at most once per FLOOR_TTL (one request in
+    // flight at a time, shared by every lane). A stale value is lower than the true one, so it
+    // only ever makes a click wait a little longer.
+    const impressionFloor: Effect.Effect<number, BusError> = yield* Effect.cachedWithTTL(
+      Barrier.ackFloor("impression").pipe(Effect.provideService(NatsClient, nats)),
+      FLOOR_TTL,
+    )
+
+    const apply = (batch: ReadonlyArray<Routed>, settled: Set<Delivery>, hold: Hold | undefined) =>
       Effect.gen(function* () {
         const dead: Array<readonly [Delivery, string]> = []
         const impressions: Array<Pending<Events.Impression>> = []
@@ -81,23 +101,24 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         )
         const validClicks: Array<Pending<Events.Click>> = []
         const early: Array<Delivery> = []
-        // In a backlog the click consumer runs ahead of the impression consumer: a click is only
-        // given up on once every impression stored before it has been applied.
+        const waiting: Array<Routed> = []
+        // In a backlog the click consumer runs ahead of the impression consumer: while the
+        // impressions stored before a click are not all applied, its impression may simply not be
+        // applied yet, so the click waits (held by the lane, or nak'd) without using an attempt.
         const unseen = ownedClicks.filter((_, i) => clickOutcomes[i] === "not_seen")
-        const impressionsFloor = unseen.some(
-          (p) => p.delivery.deliveryCount >= config.clickAttempts && !p.delivery.replayed,
-        )
-          ? yield* Barrier.ackFloor("impression").pipe(Effect.provideService(NatsClient, nats))
+        const impressionsFloor = unseen.some((p) => !p.delivery.replayed)
+          ? yield* impressionFloor
           : Number.MAX_SAFE_INTEGER
         ownedClicks.forEach((pending, i) => {
+          const { delivery, event } = pending
           if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
-          else if (pending.delivery.deliveryCount < config.clickAttempts) early.push(pending.delivery)
-          else if (!pending.delivery.replayed && impressionsFloor < pending.delivery.streamSeq)
-            early.push(pending.delivery)
+          else if (!delivery.replayed && !impressionsAppliedBefore(impressionsFloor, delivery.streamSeq)) {
+            waiting.push({ delivery, event: Either.right(event) })
+          } else if (delivery.deliveryCount < config.clickAttempts) early.push(delivery)
           else
             dead.push([
-              pending.delivery,
-              `click by client ${pending.event.client_id}, who was never shown campaign ${pending.event.campaign_id}`,
+              delivery,
+              `click by client ${event.client_id}, who was never shown campaign ${event.campaign_id}`,
             ])
         })
         yield* counters.applyScores(scores.map((p) => p.event))
@@ -128,28 +149,46 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
             reason,
           })
         }
+        // Offered to the lane only now that the batch is written: a failed batch naks them with the rest.
+        let held = 0
+        for (const click of waiting) {
+          if (hold?.(click)) {
+            settled.add(click.delivery)
+            held += 1
+          } else early.push(click.delivery)
+        }
         for (const delivery of early) {
           // The impression may still be on its way (an outside producer, another lane or instance).
           yield* delivery.nak(retryDelay(delivery.deliveryCount))
           settled.add(delivery)
         }
-        for (const { delivery } of [...validImpressions, ...validClicks, ...scores]) {
-          yield* delivery.ack
-          settled.add(delivery)
-        }
+        // Both stores are written: acknowledge the whole batch in one go (the client sends the
+        // acks together when the loop ends).
+        yield* Effect.sync(() => {
+          for (const pending of [validImpressions, validClicks, scores])
+            for (const { delivery } of pending) {
+              delivery.ackNow()
+              settled.add(delivery)
+            }
+        })
         ProcessorMetrics.recordBatch({
           impressions: validImpressions.length,
           clicks: validClicks.length,
           scores: scores.length,
           deadLetters: dead.length,
           retried: early.length,
+          waited: held,
         })
       })
 
-    /** True when the batch was applied; false when it failed and its deliveries were nak'd. */
-    const handle = (batch: ReadonlyArray<Routed>): Effect.Effect<boolean> => {
+    /**
+     * True when the batch was applied; false when it failed and its deliveries were nak'd. A click
+     * whose impression may not be applied yet is offered to `hold`; when it accepts, the click is
+     * left unsettled for the caller to hand back in a later batch, otherwise it is nak'd.
+     */
+    const handle = (batch: ReadonlyArray<Routed>, hold?: Hold): Effect.Effect<boolean> => {
       const settled = new Set<Delivery>()
-      return apply(batch, settled).pipe(
+      return apply(batch, settled, hold).pipe(
         Effect.as(true),
         Effect.catchAllCause((cause) =>
           Effect.gen(function* () {
@@ -165,6 +204,6 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
       )
     }
 
-    return { handle }
+    return { handle, impressionFloor }
   }),
 }) {}

@@ -28,13 +28,25 @@ export class CampaignDirectory extends Effect.Service<CampaignDirectory>()(
 
       /** Owners of many campaigns; one query per unknown id, cached thereafter. */
       const ownersOf = (campaignIds: Iterable<CampaignId>) =>
-        Effect.forEach(
-          new Set(campaignIds),
-          (id) => Effect.map(ownerOf(id), (owner) => [id, owner] as const),
-          {
+        Effect.suspend(() => {
+          // Almost always every id is known: answer those in a plain loop, no effect per id.
+          const found = new Map<CampaignId, Option.Option<AdvertiserId>>()
+          const unknown = new Set<CampaignId>()
+          for (const id of campaignIds) {
+            const owner = owners.get(id)
+            if (owner !== undefined) found.set(id, Option.some(owner))
+            else unknown.add(id)
+          }
+          if (unknown.size === 0) return Effect.succeed(found)
+          return Effect.forEach(unknown, (id) => Effect.map(ownerOf(id), (owner) => [id, owner] as const), {
             concurrency: 8,
-          },
-        ).pipe(Effect.map((entries) => new Map(entries)))
+          }).pipe(
+            Effect.map((entries) => {
+              for (const [id, owner] of entries) found.set(id, owner)
+              return found
+            }),
+          )
+        })
 
       return { ownerOf, ownersOf }
     }),

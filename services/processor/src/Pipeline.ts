@@ -1,8 +1,19 @@
-import { EventConsumer, Topology } from "@adflow/bus"
-import { Chunk, Effect, Queue, Schedule } from "effect"
-import { BatchHandler } from "./BatchHandler.js"
+import { type Delivery, EventConsumer, Topology } from "@adflow/bus"
+import { Chunk, Duration, Effect, identity, Queue, Schedule } from "effect"
+import { BatchHandler, impressionsAppliedBefore } from "./BatchHandler.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import * as Routed from "./Routed.js"
+
+/** How long a click may wait in its lane for its impression before it is nak'd instead. */
+const MAX_WAIT_MS = 10_000
+/** How often a lane with waiting clicks looks at the floor when no new messages arrive. */
+const WAIT_POLL = Duration.millis(50)
+
+interface Held {
+  readonly routed: Routed.Routed
+  /** Date.now() when it first began to wait. */
+  readonly since: number
+}
 
 /**
  * Consumes every event subject and feeds a fixed set of lanes, each one fiber that takes a
@@ -11,6 +22,11 @@ import * as Routed from "./Routed.js"
  * message: the per-message cost is what limits throughput. Runs until its scope closes; then
  * the consumers stop first, each lane finishes the batch in hand, and whatever is still queued
  * is nak'd so another instance can take it at once.
+ *
+ * A click whose impression is not applied yet waits in its lane (unacknowledged, so a crash
+ * loses nothing) and rejoins a batch once the impression consumer's ack floor has passed it,
+ * instead of a nak and a redelivery per try; after MAX_WAIT_MS it is nak'd as before, well
+ * inside the consumers' 30 s ack wait.
  */
 export const run = Effect.gen(function* () {
   const config = yield* ProcessorConfig
@@ -20,26 +36,64 @@ export const run = Effect.gen(function* () {
   const queues = yield* Effect.forEach(Array.from({ length: config.lanes }), () =>
     Queue.unbounded<Routed.Routed>(),
   )
+  // Per lane, clicks that wait for their impression (see BatchHandler), with when they began to.
+  const waiting = queues.map(() => new Map<Delivery, Held>())
   yield* Effect.addFinalizer(() =>
-    Effect.forEach(queues, (queue) =>
-      Queue.takeAll(queue).pipe(Effect.flatMap(Effect.forEach((r) => r.delivery.nak(0)))),
+    Effect.forEach(queues, (queue, lane) =>
+      Queue.takeAll(queue).pipe(
+        Effect.flatMap((queued) =>
+          Effect.forEach([...waiting[lane]!.keys(), ...Chunk.map(queued, (r) => r.delivery)], (delivery) =>
+            delivery.nak(0),
+          ),
+        ),
+      ),
     ),
   )
 
-  const nextBatch = (queue: Queue.Queue<Routed.Routed>) =>
+  const nextBatch = (queue: Queue.Queue<Routed.Routed>, wake: Duration.Duration | undefined) =>
     Effect.gen(function* () {
-      const first = yield* Queue.takeBetween(queue, 1, config.batchSize)
-      if (Chunk.size(first) >= config.batchSize) return first
+      const take = Queue.takeBetween(queue, 1, config.batchSize)
+      const first =
+        wake === undefined
+          ? yield* take
+          : yield* Effect.timeoutTo(take, { duration: wake, onSuccess: identity, onTimeout: Chunk.empty })
+      if (Chunk.size(first) >= config.batchSize || Chunk.isEmpty(first)) return first
       yield* Effect.sleep(config.batchWindow)
       return Chunk.appendAll(first, yield* Queue.takeUpTo(queue, config.batchSize - Chunk.size(first)))
     })
 
-  yield* Effect.forEach(queues, (queue) =>
-    nextBatch(queue).pipe(
-      Effect.flatMap((batch) => handler.handle(Chunk.toReadonlyArray(batch))),
-      Effect.forever,
-      Effect.forkScoped,
-    ),
+  const lane = (queue: Queue.Queue<Routed.Routed>, held: Map<Delivery, Held>) =>
+    Effect.gen(function* () {
+      const fresh = yield* nextBatch(queue, held.size === 0 ? undefined : WAIT_POLL)
+      const due: Array<Routed.Routed> = []
+      // Released because the floor passed them: they may wait again (their impression may come
+      // later still, from an outside producer), keeping their first wait's start; expired: no more.
+      const released = new Map<Delivery, number | "expired">()
+      if (held.size > 0) {
+        const floor = yield* Effect.orElseSucceed(handler.impressionFloor, () => 0)
+        const now = Date.now()
+        for (const [delivery, { routed, since }] of held) {
+          const expired = now - since >= MAX_WAIT_MS
+          if (expired || impressionsAppliedBefore(floor, delivery.streamSeq)) {
+            held.delete(delivery)
+            due.push(routed)
+            released.set(delivery, expired ? "expired" : since)
+          }
+        }
+      }
+      if (due.length === 0 && Chunk.isEmpty(fresh)) return
+      const now = Date.now()
+      const hold = (click: Routed.Routed) => {
+        const since = released.get(click.delivery) ?? now
+        if (since === "expired") return false
+        held.set(click.delivery, { routed: click, since })
+        return true
+      }
+      yield* handler.handle(due.length === 0 ? Chunk.toReadonlyArray(fresh) : [...due, ...fresh], hold)
+    })
+
+  yield* Effect.forEach(queues, (queue, i) =>
+    lane(queue, waiting[i]!).pipe(Effect.forever, Effect.forkScoped),
   )
 
   yield* Effect.forEach(Topology.EVENT_KINDS, (kind) =>

@@ -19,7 +19,7 @@ export class ProcessorConfig extends Context.Tag("@adflow/processor/ProcessorCon
 >() {
   static readonly defaults: ProcessorSettings = {
     lanes: 4,
-    batchSize: 500,
+    batchSize: 1000,
     batchWindow: Duration.millis(20),
     maxInFlight: 5_000,
     clickAttempts: 10,
@@ -33,7 +33,7 @@ export class ProcessorConfig extends Context.Tag("@adflow/processor/ProcessorCon
     Effect.map(
       Config.all({
         lanes: Config.integer("ADFLOW_PROCESSOR_LANES").pipe(Config.withDefault(4)),
-        batchSize: Config.integer("ADFLOW_PROCESSOR_BATCH_SIZE").pipe(Config.withDefault(500)),
+        batchSize: Config.integer("ADFLOW_PROCESSOR_BATCH_SIZE").pipe(Config.withDefault(1000)),
         batchWindowMs: Config.integer("ADFLOW_PROCESSOR_BATCH_WINDOW_MS").pipe(Config.withDefault(20)),
         maxInFlight: Config.integer("ADFLOW_PROCESSOR_MAX_IN_FLIGHT").pipe(Config.withDefault(5000)),
         clickAttempts: Config.integer("ADFLOW_PROCESSOR_CLICK_ATTEMPTS").pipe(Config.withDefault(10)),

@@ -5,6 +5,7 @@ const totals = {
   scores: 0,
   deadLetters: 0,
   retried: 0,
+  waited: 0,
   batches: 0,
   failedBatches: 0,
 }
@@ -15,12 +16,14 @@ export const recordBatch = (batch: {
   scores: number
   deadLetters: number
   retried: number
+  waited: number
 }): void => {
   totals.impressions += batch.impressions
   totals.clicks += batch.clicks
   totals.scores += batch.scores
   totals.deadLetters += batch.deadLetters
   totals.retried += batch.retried
+  totals.waited += batch.waited
   totals.batches += 1
 }
 
@@ -43,6 +46,9 @@ export const render = (): string =>
     "# HELP adflow_processor_click_retries_total Clicks sent back to wait for their impression.",
     "# TYPE adflow_processor_click_retries_total counter",
     `adflow_processor_click_retries_total ${totals.retried}`,
+    "# HELP adflow_processor_click_waits_total Clicks held in their lane until the impressions before them were applied.",
+    "# TYPE adflow_processor_click_waits_total counter",
+    `adflow_processor_click_waits_total ${totals.waited}`,
     "# HELP adflow_processor_batches_total Batches written, by outcome.",
     "# TYPE adflow_processor_batches_total counter",
     `adflow_processor_batches_total{outcome="ok"} ${totals.batches}`,

@@ -48,6 +48,8 @@ export const run = (
       )
     let done = 0
     yield* StreamReader.read({ stream: topology.eventsStream, ...range }).pipe(
+      // Reads ahead while the lanes write, so the next chunk is in hand when they finish.
+      Stream.bufferChunks({ capacity: 8 }),
       Stream.grouped(config.batchSize * config.lanes),
       Stream.runForEach((chunk) => {
         const lanes: Array<Array<Routed.Routed>> = Array.from({ length: config.lanes }, () => [])

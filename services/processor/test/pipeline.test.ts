@@ -1,7 +1,7 @@
 import { StatsQueries } from "@adflow/analytics"
 import { Barrier, DeadLetter, EventCodec, EventPublisher } from "@adflow/bus"
 import { Counters } from "@adflow/counters"
-import { ProcessorLive } from "@adflow/processor"
+import { ProcessorLive, ProcessorMetrics } from "@adflow/processor"
 import { MlScoreStore, StoreLayer } from "@adflow/store"
 import { TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
@@ -78,6 +78,39 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
         assert.strictEqual(totals.clicks, 60)
         assert.strictEqual(totals.spentImpressionsMicros + totals.spentClicksMicros, expectedSpent)
         assert.deepStrictEqual(yield* DeadLetter.list, [])
+      }),
+  )
+
+  it.effect(
+    "clicks published right behind their impressions are never retried, whichever consumer runs ahead",
+    () =>
+      Effect.gen(function* () {
+        const publisher = yield* EventPublisher
+        const campaigns = yield* Effect.forEach([0, 1, 2], () => TestEvents.seedCampaign)
+        const before = ProcessorMetrics.snapshot()
+        // Every impression is stored before every click, so no click may ever be retried: it can
+        // only have run ahead of an impression that is on its way.
+        const viewers = campaigns.map((campaign) => ({ campaign, clients: TestEvents.clients(600) }))
+        yield* publisher.publishAll(
+          viewers.flatMap(({ campaign, clients }) => clients.map((c) => TestEvents.impression(campaign, c))),
+        )
+        yield* publisher.publishAll(
+          viewers.flatMap(({ campaign, clients }) =>
+            clients.slice(0, 150).map((c) => TestEvents.click(campaign, c)),
+          ),
+        )
+        yield* applied()
+        const after = ProcessorMetrics.snapshot()
+        assert.strictEqual(after.retried - before.retried, 0)
+        for (const { campaign } of viewers) {
+          assert.deepStrictEqual(yield* ledgerCounts(campaign.campaignId), {
+            impressions: 600,
+            clicks: 150,
+            spent: 600 * 500_000 + 150 * 2_000_000,
+          })
+          const counters = yield* (yield* Counters).campaignCounters(campaign.campaignId)
+          assert.strictEqual(counters.clicks, 150)
+        }
       }),
   )
 
