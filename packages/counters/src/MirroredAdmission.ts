@@ -17,13 +17,7 @@ import { STAGING } from "./StagingCounters.js"
 export const admitAndMirror: Scripts.Script = {
   name: "adflowAdmitAndMirror",
   keys: 4,
-  lua: `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
-local impressions = tonumber(redis.call('HGET', KEYS[2], '${Keys.CounterField.impressions}') or '0')
-if impressions >= tonumber(ARGV[2]) then return 'limit' end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.impressions}', 1)
-redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+  lua: `${Scripts.admissionLua}
 if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.impressions}', 1)
   redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])

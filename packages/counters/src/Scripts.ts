@@ -18,6 +18,20 @@ export interface Script {
 }
 
 /**
+ * The admission's checks and writes, on KEYS[1] (seen) and KEYS[2] (totals) with ARGV client id,
+ * impressions limit, cost in micros: returns 'repeat' or 'limit', or falls through having admitted
+ * the client. Shared by `admitImpression` and the rebuild's `MirroredAdmission`.
+ */
+export const admissionLua = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
+local impressions = tonumber(redis.call('HGET', KEYS[2], '${Keys.CounterField.impressions}') or '0')
+if impressions >= tonumber(ARGV[2]) then return 'limit' end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.impressions}', 1)
+redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+`
+
+/**
  * KEYS: seen, totals. ARGV: client id, impressions limit, cost in micros.
  * The ad request's admission: a client already in `seen` is a repeat (not charged again); a new
  * client is admitted only while impressions < limit, so the limit holds under any concurrency.
@@ -25,15 +39,7 @@ export interface Script {
 export const admitImpression: Script = {
   name: "adflowAdmitImpression",
   keys: 2,
-  lua: `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
-local impressions = tonumber(redis.call('HGET', KEYS[2], 'impressions') or '0')
-if impressions >= tonumber(ARGV[2]) then return 'limit' end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'impressions', 1)
-redis.call('HINCRBY', KEYS[2], 'spent_impressions_micros', ARGV[3])
-return 'new'
-`,
+  lua: `${admissionLua}return 'new'\n`,
 }
 
 /**
