@@ -73,6 +73,27 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         true,
       )
 
+    // What valuing a candidate needs besides its counters and score, built again only when the
+    // index (its mean prices, its day) or the click-rate table changes, not per request.
+    let valuation: Engine.Ranking.Valuation | undefined
+    let valuedIndex: Engine.CampaignIndex.CampaignIndex | undefined
+    let valuedRates: Engine.ClickRate.Table | undefined
+    const valuationOn = (day: Day): Engine.Ranking.Valuation => {
+      const at = index.at(day)
+      const clickRate = clickRates.get()
+      if (valuation === undefined || at !== valuedIndex || clickRate !== valuedRates) {
+        valuation = new Engine.Ranking.Valuation({
+          day,
+          clickRate,
+          relevanceUnit: Engine.Ranking.relevanceUnit(Engine.CampaignIndex.meanPrices(at), clickRate),
+          policy,
+        })
+        valuedIndex = at
+        valuedRates = clickRate
+      }
+      return valuation
+    }
+
     /** Counters as read, remembering the highest impressions count seen per campaign. */
     const noteFloor = (campaigns: ReadonlyMap<CampaignId, CampaignView>) => {
       for (const [campaignId, counts] of campaigns)
@@ -91,23 +112,20 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         const advertisers = new Set<AdvertiserId>()
         for (const campaign of campaigns) advertisers.add(campaign.advertiser_id)
         const advertiserIds = Array.from(advertisers)
-        const clickRate = clickRates.get()
-        const context: Engine.Ranking.Context = {
-          day,
-          client,
-          clickRate,
-          relevanceUnit: Engine.Ranking.relevanceUnit(
-            Engine.CampaignIndex.meanPrices(index.at(day)),
-            clickRate,
-          ),
-          policy,
-        }
+        const valuation = valuationOn(day)
+        const optimisticCounts = Ranking.optimisticCounts(campaigns, floor)
         const first = yield* counters.readForRequest({
           clientId,
           advertiserIds,
-          campaignIds: Ranking.firstWindow(campaigns, context, floor).map((c) => c.campaign_id),
+          campaignIds: Ranking.firstWindow(campaigns, optimisticCounts, valuation).map((c) => c.campaign_id),
         })
-        const search = new Ranking.Search(campaigns, first.scores, noteFloor(first.campaigns), floor, context)
+        const search = new Ranking.Search(
+          campaigns,
+          optimisticCounts,
+          first.scores,
+          noteFloor(first.campaigns),
+          valuation,
+        )
         for (;;) {
           const step = search.next()
           if (step._tag === "None") return Option.none<ServingCampaign>()

@@ -17,6 +17,7 @@ const serving = (
   cpiCents: number,
   cpcCents: number,
   dates: readonly [number, number],
+  targeting: Targeting.Targeting = Targeting.none,
 ): ServingCampaign => {
   const row: CampaignRow = {
     campaign_id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` as CampaignId,
@@ -29,7 +30,7 @@ const serving = (
     ad_text: "x",
     start_date: dates[0] as Day,
     end_date: dates[1] as Day,
-    ...Targeting.none,
+    ...targeting,
     created_at: new Date(0),
     updated_at: new Date(0),
     deleted_at: null,
@@ -95,6 +96,59 @@ const market = fc
     return { serv, truth, floor, scoreOf, window, context }
   })
 
+const targeting: fc.Arbitrary<Targeting.Targeting> = fc
+  .record({
+    gender: fc.constantFrom<Targeting.Targeting["gender"]>(null, "ALL", "MALE", "FEMALE"),
+    ages: fc.constantFrom<readonly [number | null, number | null]>(
+      [null, null],
+      [18, null],
+      [null, 30],
+      [25, 35],
+      [31, 40],
+    ),
+    location: fc.constantFrom(null, "Moscow", "Kazan"),
+  })
+  .map(({ gender, ages, location }) => ({ gender, age_from: ages[0], age_to: ages[1], location }))
+
+/**
+ * A whole market, not only one request's candidates: campaigns of every date range and
+ * targeting, the client any of several; the request sees what the campaign index answers.
+ */
+const wideMarket = fc
+  .tuple(
+    market,
+    fc.array(
+      fc.tuple(fc.integer({ min: DAY - 3, max: DAY + 2 }), fc.integer({ min: 0, max: 4 }), targeting),
+      {
+        minLength: 40,
+        maxLength: 40,
+      },
+    ),
+    fc.record({
+      gender: fc.constantFrom("MALE" as const, "FEMALE" as const),
+      age: fc.integer({ min: 18, max: 45 }),
+      location: fc.constantFrom("Moscow", "Kazan", "Omsk"),
+    }),
+  )
+  .map(([m, shapes, client]) => {
+    const serv = m.serv.map((c, i) => {
+      const [start, length, target] = shapes[i]!
+      return serving(
+        i,
+        Number(c.advertiser_id.slice(-12)),
+        c.impressions_limit,
+        Math.round(c.cost_per_impression * 100),
+        Math.round(c.cost_per_click * 100),
+        [start, start + length],
+        target,
+      )
+    })
+    // The same counters, floors and scores under the new ids.
+    const rekey = <V>(map: ReadonlyMap<CampaignId, V>) =>
+      new Map(m.serv.map((c, i) => [serv[i]!.campaign_id, map.get(c.campaign_id)!] as const))
+    return { ...m, serv, truth: rekey(m.truth), floor: rekey(m.floor), context: { ...m.context, client } }
+  })
+
 /**
  * The request's loop without I/O: the scores with a first window, then windows from `truth`
  * until the search's best was read; with `refuseAll`, every admission is refused (at its limit),
@@ -111,12 +165,14 @@ const chooseInWindows = (
   },
   refuseAll = false,
 ) => {
-  const first = Ranking.firstWindow(m.serv, m.context, m.floor, m.window)
+  const valuation = new Engine.Ranking.Valuation(m.context)
+  const optimisticCounts = Ranking.optimisticCounts(m.serv, m.floor)
+  const first = Ranking.firstWindow(m.serv, optimisticCounts, valuation, m.window)
   assert.isAtMost(first.length, m.window)
   const read = new Map(first.map((c) => [c.campaign_id, m.truth.get(c.campaign_id)!] as const))
   let reads = 1
   const admitted: Array<Ranking.Candidate> = []
-  const search = new Ranking.Search(m.serv, m.scoreOf, read, m.floor, m.context)
+  const search = new Ranking.Search(m.serv, optimisticCounts, m.scoreOf, read, valuation)
   for (;;) {
     const step = search.next(m.window)
     if (step._tag === "None") return { chosen: admitted[0], reads, admitted }
@@ -213,6 +269,25 @@ describe("windowed counter reads around the engine", () => {
       { numRuns: 300 },
     ))
 
+  it("over a whole market, the index's candidates walked by the search are the engine's order over every campaign", () =>
+    fc.assert(
+      fc.property(wideMarket, (m) => {
+        const index = Engine.CampaignIndex.build(m.serv, DAY)
+        const offered = Engine.CampaignIndex.candidates(index, m.context.client) as ReadonlyArray<unknown>
+        const fromIndex = offered as ReadonlyArray<ServingCampaign>
+        // The engine sees every campaign, the index's first (their order breaks ties of value).
+        const rest = m.serv.filter((c) => !fromIndex.includes(c))
+        const everything = Ranking.candidates([...fromIndex, ...rest], m.scoreOf, m.truth, new Map())
+        const order = Array.from(Engine.Ranking.rank(everything, m.context))
+        const { admitted } = chooseInWindows({ ...m, serv: fromIndex }, true)
+        assert.deepStrictEqual(
+          admitted.map((c) => c.campaign.campaign_id),
+          order.map((c) => c.campaign.campaign_id),
+        )
+      }),
+      { numRuns: 300 },
+    ))
+
   it("reads the scores with the most promising campaigns, then the engine's best unread ones, a window at a time", () => {
     const cheap = serving(1, 1, 10, 100, 0, [1, 9])
     const dear = serving(2, 1, 10, 300, 0, [1, 9])
@@ -224,8 +299,10 @@ describe("windowed counter reads around the engine", () => {
       relevanceUnit: 1,
     }
     const campaigns = [cheap, dear, middle]
-    assert.deepStrictEqual(Ranking.firstWindow(campaigns, context, new Map(), 2), [dear, middle])
-    const search = new Ranking.Search(campaigns, new Map(), new Map(), new Map(), context)
+    const valuation = new Engine.Ranking.Valuation(context)
+    const optimisticCounts = Ranking.optimisticCounts(campaigns, new Map())
+    assert.deepStrictEqual(Ranking.firstWindow(campaigns, optimisticCounts, valuation, 2), [dear, middle])
+    const search = new Ranking.Search(campaigns, optimisticCounts, new Map(), new Map(), valuation)
     assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [dear, middle] })
     const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
     search.read(

@@ -98,16 +98,69 @@ export const isEligible = (candidate: Candidate, context: Context): boolean => {
 
 /** The candidate's value (see the module comment); `maxScore` is the highest score among the request's candidates. */
 export const value = (candidate: Candidate, context: Context, maxScore: number): number => {
-  const { campaign, counters, score } = candidate
-  const policy = context.policy ?? defaultPolicy
-  const clickValue =
-    counters.clicked || (!policy.clickValueOverClickLimit && counters.clicks >= campaign.clicks_limit)
-      ? 0
-      : campaign.cost_per_click * ClickRate.probability(context.clickRate, score)
-  const relevance = maxScore > 0 ? (policy.relevanceWeight * context.relevanceUnit * score) / maxScore : 0
-  if (counters.seen) return clickValue + relevance
-  const factor = Pacing.factorOf(campaign, counters.impressions, context.day, policy.pacing)
-  return (campaign.cost_per_impression + clickValue + relevance) * factor
+  const { counters } = candidate
+  return new Valuation(context).value(
+    candidate.campaign,
+    counters.impressions,
+    counters.clicks,
+    counters.seen,
+    counters.clicked,
+    candidate.score,
+    maxScore,
+  )
+}
+
+/**
+ * `value` and the counter half of `isEligible` for many candidates of the same day, click-rate
+ * table, relevance unit and policy: what does not depend on the candidate is computed once
+ * (build one per change of those, not per request), and candidates are given as plain numbers,
+ * so valuing one allocates nothing. `value` above is this with a fresh valuation: one rule.
+ */
+export class Valuation {
+  readonly day: number
+  readonly clickRate: ClickRate.Table
+  readonly policy: Policy
+  /** `relevanceWeight · relevanceUnit`: the relevance of the request's top score. */
+  readonly #relevanceScale: number
+  readonly #serveRepeats: boolean
+
+  constructor(context: Omit<Context, "client">) {
+    const policy = context.policy ?? defaultPolicy
+    this.day = context.day
+    this.clickRate = context.clickRate
+    this.policy = policy
+    this.#relevanceScale = policy.relevanceWeight * context.relevanceUnit
+    this.#serveRepeats = policy.repeats === "serve"
+  }
+
+  /**
+   * `isEligible` for a campaign known to be active on `day` and to match the client's targeting
+   * (what `CampaignIndex.candidates` answers): its limit and the repeats policy.
+   */
+  admissible(campaign: CampaignTerms, impressions: number, seen: boolean): boolean {
+    return impressions < campaign.impressions_limit && (!seen || this.#serveRepeats)
+  }
+
+  /** The value of a candidate with these counters and score (see the module comment). */
+  value(
+    campaign: CampaignTerms,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
+    const policy = this.policy
+    const clickValue =
+      clicked || (!policy.clickValueOverClickLimit && clicks >= campaign.clicks_limit)
+        ? 0
+        : campaign.cost_per_click * ClickRate.probability(this.clickRate, score)
+    const relevance = maxScore > 0 ? (this.#relevanceScale * score) / maxScore : 0
+    if (seen) return clickValue + relevance
+    const factor = Pacing.factorOf(campaign, impressions, this.day, policy.pacing)
+    return (campaign.cost_per_impression + clickValue + relevance) * factor
+  }
 }
 
 /**
@@ -203,11 +256,21 @@ export const rank = <C extends Candidate>(candidates: ReadonlyArray<C>, context:
   const values = new Float64Array(n)
   const seen = new Uint8Array(n)
   const heap = new Int32Array(n)
+  const valuation = new Valuation(context)
   let size = 0
   for (let i = 0; i < n; i++) {
     const candidate = candidates[i]!
     if (!isEligible(candidate, context)) continue
-    values[i] = value(candidate, context, maxScore)
+    const { counters } = candidate
+    values[i] = valuation.value(
+      candidate.campaign,
+      counters.impressions,
+      counters.clicks,
+      counters.seen,
+      counters.clicked,
+      candidate.score,
+      maxScore,
+    )
     seen[i] = candidate.counters.seen ? 1 : 0
     heap[size++] = i
   }
