@@ -2,7 +2,6 @@ import { EventPublisher } from "@adflow/bus"
 import { ClickLearning, Counters, MirroredAdmission, type CampaignView } from "@adflow/counters"
 import {
   type Ad,
-  type AdvertiserId,
   type CampaignId,
   CampaignLifecycle,
   type ClientId,
@@ -19,6 +18,7 @@ import { CampaignIndex, type ServingCampaign } from "./CampaignIndex.js"
 import { ClickRates } from "./ClickRates.js"
 import { ClientCache } from "./ClientCache.js"
 import { CurrentDay } from "./CurrentDay.js"
+import { ImpressionFloors } from "./ImpressionFloors.js"
 import * as EngineConfig from "./EngineConfig.js"
 import * as Ranking from "./Ranking.js"
 import { servingCounts } from "./ServingMetrics.js"
@@ -55,7 +55,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
-    const floor = new Map<CampaignId, number>()
+    const floor = new ImpressionFloors()
 
     const impression = (candidate: Ranking.Candidate, clientId: ClientId, day: number) =>
       new Events.Impression(
@@ -95,10 +95,15 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     }
 
     /** Counters as read, remembering the highest impressions count seen per campaign. */
-    const noteFloor = (campaigns: ReadonlyMap<CampaignId, CampaignView>) => {
-      for (const [campaignId, counts] of campaigns)
-        if (counts.impressions > (floor.get(campaignId) ?? 0)) floor.set(campaignId, counts.impressions)
-      return campaigns
+    const noteFloor = (
+      campaigns: ReadonlyArray<ServingCampaign>,
+      views: ReadonlyMap<CampaignId, CampaignView>,
+    ) => {
+      for (const campaign of campaigns) {
+        const view = views.get(campaign.campaign_id)
+        if (view !== undefined) floor.raise(campaign.slot, view.impressions)
+      }
+      return views
     }
 
     /**
@@ -106,24 +111,24 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
      * the client's scores with the most promising window's counters in one round trip, then
      * further windows only while an unread candidate could still be the best.
      */
-    const choose = (client: ClientRow, campaigns: ReadonlyArray<ServingCampaign>, day: Day) =>
+    const choose = (client: ClientRow, candidates: Ranking.CandidateSet, day: Day) =>
       Effect.gen(function* () {
         const clientId = client.client_id
-        const advertisers = new Set<AdvertiserId>()
-        for (const campaign of campaigns) advertisers.add(campaign.advertiser_id)
-        const advertiserIds = Array.from(advertisers)
+        const { campaigns } = candidates
         const valuation = valuationOn(day)
         const optimisticCounts = Ranking.optimisticCounts(campaigns, floor)
+        const positions = Ranking.firstWindow(campaigns, optimisticCounts, valuation)
+        const firstCampaigns = positions.map((i) => campaigns[i]!)
         const first = yield* counters.readForRequest({
           clientId,
-          advertiserIds,
-          campaignIds: Ranking.firstWindow(campaigns, optimisticCounts, valuation).map((c) => c.campaign_id),
+          advertiserIds: candidates.advertiserIds,
+          campaignIds: firstCampaigns.map((c) => c.campaign_id),
         })
         const search = new Ranking.Search(
-          campaigns,
+          candidates,
           optimisticCounts,
           first.scores,
-          noteFloor(first.campaigns),
+          { positions, counters: noteFloor(firstCampaigns, first.campaigns) },
           valuation,
         )
         for (;;) {
@@ -135,7 +140,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
               advertiserIds: [],
               campaignIds: step.campaigns.map((c) => c.campaign_id),
             })
-            search.read(noteFloor(view.campaigns))
+            search.read(noteFloor(step.campaigns, view.campaigns))
             continue
           }
           const { candidate } = step
@@ -185,12 +190,12 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           servingCounts.refused.unknown_client++
           return yield* Effect.fail(Errors.notFound("client", clientId))
         }
-        const campaigns = index.candidates(client.value, day)
-        if (campaigns.length === 0) {
+        const candidates = index.candidates(client.value, day)
+        if (candidates.campaigns.length === 0) {
           servingCounts.refused.no_candidate++
           return yield* Effect.fail(noAd(clientId))
         }
-        const chosen = yield* choose(client.value, campaigns, day)
+        const chosen = yield* choose(client.value, candidates, day)
         if (Option.isNone(chosen)) {
           servingCounts.refused.all_at_limit++
           return yield* Effect.fail(noAd(clientId))

@@ -1,6 +1,7 @@
 import type { CampaignView } from "@adflow/counters"
-import { type CampaignId, Engine } from "@adflow/domain"
+import { type AdvertiserId, type CampaignId, Engine } from "@adflow/domain"
 import type { ServingCampaign } from "./CampaignIndex.js"
+import type { ImpressionFloors } from "./ImpressionFloors.js"
 
 /**
  * The I/O-free half of the ad request around the engine (`Engine.Ranking`, packages/domain):
@@ -45,16 +46,40 @@ export const repeatable = (campaign: ServingCampaign, counters: CampaignView): C
     : counters
 
 /** Kept under the limit: the client may have seen it, and a repeat is servable at the limit. */
-const optimisticImpressions = (campaign: ServingCampaign, floor: ReadonlyMap<CampaignId, number>) =>
-  Math.min(floor.get(campaign.campaign_id) ?? 0, Math.max(0, campaign.impressions_limit - 1))
+const optimisticImpressions = (campaign: ServingCampaign, floor: ImpressionFloors) =>
+  Math.min(floor.get(campaign.slot), Math.max(0, campaign.impressions_limit - 1))
+
+/** What the campaign index answers for one client: its candidates, grouped by advertiser. */
+export interface CandidateSet {
+  readonly campaigns: ReadonlyArray<ServingCampaign>
+  /** The advertisers of `campaigns`, each once, in order of first appearance. */
+  readonly advertiserIds: ReadonlyArray<AdvertiserId>
+  /** Per campaign, the position of its advertiser in `advertiserIds`. */
+  readonly advertiserOf: Int32Array
+}
+
+export const candidateSet = (campaigns: ReadonlyArray<ServingCampaign>): CandidateSet => {
+  const positions = new Map<AdvertiserId, number>()
+  const advertiserOf = new Int32Array(campaigns.length)
+  for (let i = 0; i < campaigns.length; i++) {
+    const advertiserId = campaigns[i]!.advertiser_id
+    let at = positions.get(advertiserId)
+    if (at === undefined) {
+      at = positions.size
+      positions.set(advertiserId, at)
+    }
+    advertiserOf[i] = at
+  }
+  return { campaigns, advertiserIds: Array.from(positions.keys()), advertiserOf }
+}
 
 /**
- * The impressions count each campaign is ranked with until it is read (`floor` holds the highest
+ * The impressions count each campaign is ranked with until it is read (`floor`: the highest
  * count this instance has read per campaign): `firstWindow` and `Search` share it.
  */
 export const optimisticCounts = (
   campaigns: ReadonlyArray<ServingCampaign>,
-  floor: ReadonlyMap<CampaignId, number>,
+  floor: ImpressionFloors,
 ): Float64Array => {
   const counts = new Float64Array(campaigns.length)
   for (let i = 0; i < campaigns.length; i++) counts[i] = optimisticImpressions(campaigns[i]!, floor)
@@ -69,7 +94,7 @@ export const candidates = (
   campaigns: ReadonlyArray<ServingCampaign>,
   scores: ReadonlyMap<string, number>,
   read: ReadonlyMap<CampaignId, CampaignView>,
-  floor: ReadonlyMap<CampaignId, number>,
+  floor: ImpressionFloors,
 ): Array<Candidate> =>
   campaigns.map((campaign) => {
     const counters = read.get(campaign.campaign_id)
@@ -92,8 +117,8 @@ export type Step =
   | { readonly _tag: "None" }
 
 /**
- * The campaigns to read with the client's scores, before they are known: the `window` with the
- * highest optimistic value for a score of 0. Any choice is correct (`Search` reads on until its
+ * The campaigns to read with the client's scores, before they are known: the positions of the
+ * `window` with the highest optimistic value for a score of 0. Any choice is correct (`Search` reads on until its
  * best was read); a good one saves the request a second round trip. `campaigns` are what the
  * campaign index answers for the client (active, targeting it), as for `Search`.
  */
@@ -102,9 +127,9 @@ export const firstWindow = (
   optimisticCounts: Float64Array,
   valuation: Engine.Ranking.Valuation,
   window: number = WINDOW,
-): Array<ServingCampaign> => {
+): Array<number> => {
   // The best `window` so far, by value descending: a sorted insertion per better campaign.
-  const chosen: Array<ServingCampaign> = []
+  const chosen: Array<number> = []
   const values: Array<number> = []
   for (let i = 0; i < campaigns.length; i++) {
     const campaign = campaigns[i]!
@@ -114,7 +139,7 @@ export const firstWindow = (
     if (chosen.length === window && value <= values[window - 1]!) continue
     let at = Math.min(chosen.length, window - 1)
     while (at > 0 && values[at - 1]! < value) at--
-    chosen.splice(at, 0, campaign)
+    chosen.splice(at, 0, i)
     values.splice(at, 0, value)
     if (chosen.length > window) {
       chosen.pop()
@@ -153,13 +178,19 @@ export class Search {
    * checks dates and targeting once more for the one it admits).
    */
   constructor(
-    campaigns: ReadonlyArray<ServingCampaign>,
+    { advertiserIds, advertiserOf, campaigns }: CandidateSet,
     optimisticCounts: Float64Array,
     scores: ReadonlyMap<string, number>,
-    read: ReadonlyMap<CampaignId, CampaignView>,
+    /** The counters read with the scores: of the candidates at `positions` (`firstWindow`). */
+    first: {
+      readonly positions: ReadonlyArray<number>
+      readonly counters: ReadonlyMap<CampaignId, CampaignView>
+    },
     valuation: Engine.Ranking.Valuation,
   ) {
     const n = campaigns.length
+    const advertiserScores = new Float64Array(advertiserIds.length)
+    for (let a = 0; a < advertiserIds.length; a++) advertiserScores[a] = scores.get(advertiserIds[a]!) ?? 0
     this.#campaigns = campaigns
     this.#scores = new Float64Array(n)
     this.#read = new Array<CampaignView | undefined>(n)
@@ -170,12 +201,13 @@ export class Search {
     this.#heap = new Int32Array(n)
     let maxScore = 0
     for (let i = 0; i < n; i++) {
-      const campaign = campaigns[i]!
-      const score = scores.get(campaign.advertiser_id) ?? 0
+      const score = advertiserScores[advertiserOf[i]!]!
       this.#scores[i] = score
       if (score > maxScore) maxScore = score
-      const counters = read.size === 0 ? undefined : read.get(campaign.campaign_id)
-      this.#read[i] = counters === undefined ? undefined : repeatable(campaign, counters)
+    }
+    for (const i of first.positions) {
+      const counters = first.counters.get(campaigns[i]!.campaign_id)
+      if (counters !== undefined) this.#read[i] = repeatable(campaigns[i]!, counters)
     }
     this.#maxScore = maxScore
     for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap[this.#size++] = i

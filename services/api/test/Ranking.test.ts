@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { toCampaign } from "../src/CampaignRows.js"
 import type { ServingCampaign } from "../src/CampaignIndex.js"
+import { ImpressionFloors } from "../src/ImpressionFloors.js"
 import * as Ranking from "../src/Ranking.js"
 
 const DAY = 5
@@ -18,6 +19,7 @@ const serving = (
   cpcCents: number,
   dates: readonly [number, number],
   targeting: Targeting.Targeting = Targeting.none,
+  slot: number = id,
 ): ServingCampaign => {
   const row: CampaignRow = {
     campaign_id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` as CampaignId,
@@ -35,7 +37,14 @@ const serving = (
     updated_at: new Date(0),
     deleted_at: null,
   }
-  return { ...toCampaign(row), row }
+  return { ...toCampaign(row), row, slot }
+}
+
+/** This instance's floors, from a map by campaign id. */
+const floorsOf = (campaigns: ReadonlyArray<ServingCampaign>, byId: ReadonlyMap<CampaignId, number>) => {
+  const floors = new ImpressionFloors()
+  for (const campaign of campaigns) floors.raise(campaign.slot, byId.get(campaign.campaign_id) ?? 0)
+  return floors
 }
 
 const client = { gender: "MALE", age: 30, location: "Moscow" } as const
@@ -68,7 +77,9 @@ const market = fc
     }),
   )
   .map(({ campaigns, scores, window, repeats, rates }) => {
-    const serv = campaigns.map((c) => serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end]))
+    const serv = campaigns.map((c, i) =>
+      serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end], Targeting.none, i),
+    )
     const truth = new Map<CampaignId, CampaignView>(
       campaigns.map((c, i) => [
         serv[i]!.campaign_id,
@@ -166,13 +177,20 @@ const chooseInWindows = (
   refuseAll = false,
 ) => {
   const valuation = new Engine.Ranking.Valuation(m.context)
-  const optimisticCounts = Ranking.optimisticCounts(m.serv, m.floor)
-  const first = Ranking.firstWindow(m.serv, optimisticCounts, valuation, m.window)
+  const optimisticCounts = Ranking.optimisticCounts(m.serv, floorsOf(m.serv, m.floor))
+  const positions = Ranking.firstWindow(m.serv, optimisticCounts, valuation, m.window)
+  const first = positions.map((i) => m.serv[i]!)
   assert.isAtMost(first.length, m.window)
   const read = new Map(first.map((c) => [c.campaign_id, m.truth.get(c.campaign_id)!] as const))
   let reads = 1
   const admitted: Array<Ranking.Candidate> = []
-  const search = new Ranking.Search(m.serv, optimisticCounts, m.scoreOf, read, valuation)
+  const search = new Ranking.Search(
+    Ranking.candidateSet(m.serv),
+    optimisticCounts,
+    m.scoreOf,
+    { positions, counters: new Map(read) },
+    valuation,
+  )
   for (;;) {
     const step = search.next(m.window)
     if (step._tag === "None") return { chosen: admitted[0], reads, admitted }
@@ -208,7 +226,7 @@ describe("windowed counter reads around the engine", () => {
           [campaign],
           new Map(),
           new Map([[campaign.campaign_id, { impressions: 3, clicks: 0, seen, clicked: false }]]),
-          new Map(),
+          new ImpressionFloors(),
         ),
         context,
       )
@@ -219,7 +237,7 @@ describe("windowed counter reads around the engine", () => {
   it("choose what the engine chooses with every counter read: same value, same seen/unseen", () =>
     fc.assert(
       fc.property(market, (m) => {
-        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new ImpressionFloors())
         const maxScore = Math.max(0, ...full.map((c) => c.score))
         const best = Engine.Ranking.rank(full, m.context).next()
         const { chosen, reads } = chooseInWindows(m)
@@ -247,7 +265,7 @@ describe("windowed counter reads around the engine", () => {
       [campaign],
       new Map([[campaign.advertiser_id, 7]]),
       new Map(),
-      new Map([[campaign.campaign_id, 4]]),
+      floorsOf([campaign], new Map([[campaign.campaign_id, 4]])),
     )
     assert.deepStrictEqual(unread!.counters, { impressions: 4, clicks: 0, seen: false, clicked: false })
     assert.strictEqual(unread!.score, 7)
@@ -257,7 +275,7 @@ describe("windowed counter reads around the engine", () => {
   it("refused admissions walk the engine's whole order, each candidate read before it is offered", () =>
     fc.assert(
       fc.property(market, (m) => {
-        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new ImpressionFloors())
         const order = Array.from(Engine.Ranking.rank(full, m.context))
         const { admitted } = chooseInWindows(m, true)
         assert.deepStrictEqual(
@@ -277,7 +295,12 @@ describe("windowed counter reads around the engine", () => {
         const fromIndex = offered as ReadonlyArray<ServingCampaign>
         // The engine sees every campaign, the index's first (their order breaks ties of value).
         const rest = m.serv.filter((c) => !fromIndex.includes(c))
-        const everything = Ranking.candidates([...fromIndex, ...rest], m.scoreOf, m.truth, new Map())
+        const everything = Ranking.candidates(
+          [...fromIndex, ...rest],
+          m.scoreOf,
+          m.truth,
+          new ImpressionFloors(),
+        )
         const order = Array.from(Engine.Ranking.rank(everything, m.context))
         const { admitted } = chooseInWindows({ ...m, serv: fromIndex }, true)
         assert.deepStrictEqual(
@@ -287,6 +310,28 @@ describe("windowed counter reads around the engine", () => {
       }),
       { numRuns: 300 },
     ))
+
+  it("a candidate set names each advertiser once and where each campaign's is", () => {
+    const set = Ranking.candidateSet([
+      serving(1, 7, 10, 100, 0, [1, 9]),
+      serving(2, 3, 10, 100, 0, [1, 9]),
+      serving(3, 7, 10, 100, 0, [1, 9]),
+    ])
+    assert.deepStrictEqual(set.advertiserIds, [
+      set.campaigns[0]!.advertiser_id,
+      set.campaigns[1]!.advertiser_id,
+    ])
+    assert.deepStrictEqual(Array.from(set.advertiserOf), [0, 1, 0])
+  })
+
+  it("floors only rise, by slot, and are 0 where nothing was read", () => {
+    const floors = new ImpressionFloors()
+    floors.raise(5000, 3)
+    floors.raise(5000, 2)
+    assert.strictEqual(floors.get(5000), 3)
+    assert.strictEqual(floors.get(4999), 0)
+    assert.strictEqual(floors.get(1_000_000), 0)
+  })
 
   it("reads the scores with the most promising campaigns, then the engine's best unread ones, a window at a time", () => {
     const cheap = serving(1, 1, 10, 100, 0, [1, 9])
@@ -300,9 +345,15 @@ describe("windowed counter reads around the engine", () => {
     }
     const campaigns = [cheap, dear, middle]
     const valuation = new Engine.Ranking.Valuation(context)
-    const optimisticCounts = Ranking.optimisticCounts(campaigns, new Map())
-    assert.deepStrictEqual(Ranking.firstWindow(campaigns, optimisticCounts, valuation, 2), [dear, middle])
-    const search = new Ranking.Search(campaigns, optimisticCounts, new Map(), new Map(), valuation)
+    const optimisticCounts = Ranking.optimisticCounts(campaigns, new ImpressionFloors())
+    assert.deepStrictEqual(Ranking.firstWindow(campaigns, optimisticCounts, valuation, 2), [1, 2])
+    const search = new Ranking.Search(
+      Ranking.candidateSet(campaigns),
+      optimisticCounts,
+      new Map(),
+      { positions: [], counters: new Map() },
+      valuation,
+    )
     assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [dear, middle] })
     const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
     search.read(
