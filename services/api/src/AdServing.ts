@@ -116,8 +116,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       const clientId = client.client_id
       const { campaigns } = candidates
       const valuation = valuationOn(day)
-      const optimisticCounts = Ranking.optimisticCounts(campaigns, floor)
-      const positions = Ranking.firstWindow(campaigns, optimisticCounts, valuation)
+      const optimisticCounts = Ranking.optimisticCounts(candidates, floor)
+      const positions = Ranking.firstWindow(candidates, optimisticCounts, valuation)
       const firstCampaigns = positions.map((i) => campaigns[i]!)
       const first = yield* counters.readForRequest({
         clientId,

@@ -56,6 +56,9 @@ export interface CandidateSet {
   readonly advertiserIds: ReadonlyArray<AdvertiserId>
   /** Per campaign, the position of its advertiser in `advertiserIds`. */
   readonly advertiserOf: Int32Array
+  /** Per campaign, what the engine values it by, and its `slot`: the search reads no campaign object. */
+  readonly terms: Engine.Ranking.TermsTable
+  readonly slots: Int32Array
 }
 
 export const candidateSet = (campaigns: ReadonlyArray<ServingCampaign>): CandidateSet => {
@@ -70,19 +73,24 @@ export const candidateSet = (campaigns: ReadonlyArray<ServingCampaign>): Candida
     }
     advertiserOf[i] = at
   }
-  return { campaigns, advertiserIds: Array.from(positions.keys()), advertiserOf }
+  return {
+    campaigns,
+    advertiserIds: Array.from(positions.keys()),
+    advertiserOf,
+    terms: new Engine.Ranking.TermsTable(campaigns),
+    slots: Int32Array.from(campaigns, (campaign) => campaign.slot),
+  }
 }
 
 /**
  * The impressions count each campaign is ranked with until it is read (`floor`: the highest
  * count this instance has read per campaign): `firstWindow` and `Search` share it.
  */
-export const optimisticCounts = (
-  campaigns: ReadonlyArray<ServingCampaign>,
-  floor: ImpressionFloors,
-): Float64Array => {
-  const counts = new Float64Array(campaigns.length)
-  for (let i = 0; i < campaigns.length; i++) counts[i] = optimisticImpressions(campaigns[i]!, floor)
+export const optimisticCounts = ({ slots, terms }: CandidateSet, floor: ImpressionFloors): Float64Array => {
+  const n = slots.length
+  const counts = new Float64Array(n)
+  for (let i = 0; i < n; i++)
+    counts[i] = Math.min(floor.get(slots[i]!), Math.max(0, terms.impressionsLimit[i]! - 1))
   return counts
 }
 
@@ -123,7 +131,7 @@ export type Step =
  * campaign index answers for the client (active, targeting it), as for `Search`.
  */
 export const firstWindow = (
-  campaigns: ReadonlyArray<ServingCampaign>,
+  { terms }: CandidateSet,
   optimisticCounts: Float64Array,
   valuation: Engine.Ranking.Valuation,
   window: number = WINDOW,
@@ -131,11 +139,10 @@ export const firstWindow = (
   // The best `window` so far, by value descending: a sorted insertion per better campaign.
   const chosen: Array<number> = []
   const values: Array<number> = []
-  for (let i = 0; i < campaigns.length; i++) {
-    const campaign = campaigns[i]!
+  for (let i = 0; i < optimisticCounts.length; i++) {
     const impressions = optimisticCounts[i]!
-    if (!valuation.admissible(campaign, impressions, false)) continue
-    const value = valuation.value(campaign, impressions, 0, false, false, 0, 0)
+    if (!valuation.admissibleAt(terms, i, impressions, false)) continue
+    const value = valuation.valueAt(terms, i, impressions, 0, false, false, 0, 0)
     if (chosen.length === window && value <= values[window - 1]!) continue
     let at = Math.min(chosen.length, window - 1)
     while (at > 0 && values[at - 1]! < value) at--
@@ -159,6 +166,7 @@ export const firstWindow = (
  */
 export class Search {
   readonly #campaigns: ReadonlyArray<ServingCampaign>
+  readonly #terms: Engine.Ranking.TermsTable
   readonly #scores: Float64Array
   /** Per candidate: its counters once read (as `repeatable`), else undefined. */
   readonly #read: Array<CampaignView | undefined>
@@ -178,7 +186,7 @@ export class Search {
    * checks dates and targeting once more for the one it admits).
    */
   constructor(
-    { advertiserIds, advertiserOf, campaigns }: CandidateSet,
+    { advertiserIds, advertiserOf, campaigns, terms }: CandidateSet,
     optimisticCounts: Float64Array,
     scores: ReadonlyMap<string, number>,
     /** The counters read with the scores: of the candidates at `positions` (`firstWindow`). */
@@ -192,6 +200,7 @@ export class Search {
     const advertiserScores = new Float64Array(advertiserIds.length)
     for (let a = 0; a < advertiserIds.length; a++) advertiserScores[a] = scores.get(advertiserIds[a]!) ?? 0
     this.#campaigns = campaigns
+    this.#terms = terms
     this.#scores = new Float64Array(n)
     this.#read = new Array<CampaignView | undefined>(n)
     this.#optimistic = optimisticCounts
@@ -260,14 +269,15 @@ export class Search {
 
   /** Values candidate i; false when it is not eligible. */
   #value(i: number): boolean {
-    const campaign = this.#campaigns[i]!
+    const terms = this.#terms
     const counters = this.#read[i]
     const valuation = this.#valuation
     if (counters === undefined) {
       const impressions = this.#optimistic[i]!
-      if (!valuation.admissible(campaign, impressions, false)) return false
-      this.#values[i] = valuation.value(
-        campaign,
+      if (!valuation.admissibleAt(terms, i, impressions, false)) return false
+      this.#values[i] = valuation.valueAt(
+        terms,
+        i,
         impressions,
         0,
         false,
@@ -278,9 +288,10 @@ export class Search {
       this.#seen[i] = 0
       return true
     }
-    if (!valuation.admissible(campaign, counters.impressions, counters.seen)) return false
-    this.#values[i] = valuation.value(
-      campaign,
+    if (!valuation.admissibleAt(terms, i, counters.impressions, counters.seen)) return false
+    this.#values[i] = valuation.valueAt(
+      terms,
+      i,
       counters.impressions,
       counters.clicks,
       counters.seen,

@@ -177,15 +177,16 @@ const chooseInWindows = (
   refuseAll = false,
 ) => {
   const valuation = new Engine.Ranking.Valuation(m.context)
-  const optimisticCounts = Ranking.optimisticCounts(m.serv, floorsOf(m.serv, m.floor))
-  const positions = Ranking.firstWindow(m.serv, optimisticCounts, valuation, m.window)
+  const set = Ranking.candidateSet(m.serv)
+  const optimisticCounts = Ranking.optimisticCounts(set, floorsOf(m.serv, m.floor))
+  const positions = Ranking.firstWindow(set, optimisticCounts, valuation, m.window)
   const first = positions.map((i) => m.serv[i]!)
   assert.isAtMost(first.length, m.window)
   const read = new Map(first.map((c) => [c.campaign_id, m.truth.get(c.campaign_id)!] as const))
   let reads = 1
   const admitted: Array<Ranking.Candidate> = []
   const search = new Ranking.Search(
-    Ranking.candidateSet(m.serv),
+    set,
     optimisticCounts,
     m.scoreOf,
     { positions, counters: new Map(read) },
@@ -345,10 +346,11 @@ describe("windowed counter reads around the engine", () => {
     }
     const campaigns = [cheap, dear, middle]
     const valuation = new Engine.Ranking.Valuation(context)
-    const optimisticCounts = Ranking.optimisticCounts(campaigns, new ImpressionFloors())
-    assert.deepStrictEqual(Ranking.firstWindow(campaigns, optimisticCounts, valuation, 2), [1, 2])
+    const set = Ranking.candidateSet(campaigns)
+    const optimisticCounts = Ranking.optimisticCounts(set, new ImpressionFloors())
+    assert.deepStrictEqual(Ranking.firstWindow(set, optimisticCounts, valuation, 2), [1, 2])
     const search = new Ranking.Search(
-      Ranking.candidateSet(campaigns),
+      set,
       optimisticCounts,
       new Map(),
       { positions: [], counters: new Map() },

@@ -138,7 +138,12 @@ export class Valuation {
    * (what `CampaignIndex.candidates` answers): its limit and the repeats policy.
    */
   admissible(campaign: CampaignTerms, impressions: number, seen: boolean): boolean {
-    return impressions < campaign.impressions_limit && (!seen || this.#serveRepeats)
+    return this.#admissible(campaign.impressions_limit, impressions, seen)
+  }
+
+  /** `admissible` for campaign `i` of a `TermsTable`. */
+  admissibleAt(terms: TermsTable, i: number, impressions: number, seen: boolean): boolean {
+    return this.#admissible(terms.impressionsLimit[i]!, impressions, seen)
   }
 
   /** The value of a candidate with these counters and score (see the module comment). */
@@ -151,15 +156,116 @@ export class Valuation {
     score: number,
     maxScore: number,
   ): number {
+    return this.#value(
+      campaign.cost_per_impression,
+      campaign.cost_per_click,
+      campaign.clicks_limit,
+      campaign.impressions_limit,
+      campaign.start_date,
+      campaign.end_date,
+      impressions,
+      clicks,
+      seen,
+      clicked,
+      score,
+      maxScore,
+    )
+  }
+
+  /** `value` for campaign `i` of a `TermsTable`. */
+  valueAt(
+    terms: TermsTable,
+    i: number,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
+    return this.#value(
+      terms.costPerImpression[i]!,
+      terms.costPerClick[i]!,
+      terms.clicksLimit[i]!,
+      terms.impressionsLimit[i]!,
+      terms.startDate[i]!,
+      terms.endDate[i]!,
+      impressions,
+      clicks,
+      seen,
+      clicked,
+      score,
+      maxScore,
+    )
+  }
+
+  #admissible(impressionsLimit: number, impressions: number, seen: boolean): boolean {
+    return impressions < impressionsLimit && (!seen || this.#serveRepeats)
+  }
+
+  #value(
+    costPerImpression: number,
+    costPerClick: number,
+    clicksLimit: number,
+    impressionsLimit: number,
+    startDate: number,
+    endDate: number,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
     const policy = this.policy
     const clickValue =
-      clicked || (!policy.clickValueOverClickLimit && clicks >= campaign.clicks_limit)
+      clicked || (!policy.clickValueOverClickLimit && clicks >= clicksLimit)
         ? 0
-        : campaign.cost_per_click * ClickRate.probability(this.clickRate, score)
+        : costPerClick * ClickRate.probability(this.clickRate, score)
     const relevance = maxScore > 0 ? (this.#relevanceScale * score) / maxScore : 0
     if (seen) return clickValue + relevance
-    const factor = Pacing.factorOf(campaign, impressions, this.day, policy.pacing)
-    return (campaign.cost_per_impression + clickValue + relevance) * factor
+    const factor = Pacing.factorOfDates(
+      startDate,
+      endDate,
+      impressionsLimit,
+      impressions,
+      this.day,
+      policy.pacing,
+    )
+    return (costPerImpression + clickValue + relevance) * factor
+  }
+}
+
+/**
+ * The `CampaignTerms` of a list of campaigns in flat arrays, by position: a `Valuation` reads
+ * them (`valueAt`) without touching the campaign objects, which on a request that values a few
+ * hundred candidates spread over the heap costs more than the arithmetic. Build once per list.
+ */
+export class TermsTable {
+  readonly impressionsLimit: Float64Array
+  readonly clicksLimit: Float64Array
+  readonly costPerImpression: Float64Array
+  readonly costPerClick: Float64Array
+  readonly startDate: Float64Array
+  readonly endDate: Float64Array
+
+  constructor(campaigns: ReadonlyArray<CampaignTerms>) {
+    const n = campaigns.length
+    this.impressionsLimit = new Float64Array(n)
+    this.clicksLimit = new Float64Array(n)
+    this.costPerImpression = new Float64Array(n)
+    this.costPerClick = new Float64Array(n)
+    this.startDate = new Float64Array(n)
+    this.endDate = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const campaign = campaigns[i]!
+      this.impressionsLimit[i] = campaign.impressions_limit
+      this.clicksLimit[i] = campaign.clicks_limit
+      this.costPerImpression[i] = campaign.cost_per_impression
+      this.costPerClick[i] = campaign.cost_per_click
+      this.startDate[i] = campaign.start_date
+      this.endDate[i] = campaign.end_date
+    }
   }
 }
 
