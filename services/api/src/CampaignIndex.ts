@@ -20,8 +20,12 @@ export interface ServingCampaign extends Campaign.Campaign {
   readonly slot: number
 }
 
-/** The candidate sets answered per index version, at most this many (then forgotten at once). */
-const CANDIDATE_SETS = 10_000
+/**
+ * The candidate sets kept per index version hold at most this many campaigns (plus one per set)
+ * in all, ~60 bytes each (a reference, the terms, a slot): ~30 MB; past it they are all
+ * forgotten and built again.
+ */
+const CANDIDATE_SET_ENTRIES = 500_000
 
 /**
  * Every live (not deleted) campaign in memory, held in an `Engine.CampaignIndex` so the ad
@@ -99,6 +103,7 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
     // age: kept per index version, so a request neither walks the index nor groups advertisers.
     let setsOf: Engine.CampaignIndex.CampaignIndex | undefined
     const sets = new Map<string, Ranking.CandidateSet>()
+    let setEntries = 0
 
     /**
      * Campaigns that may be shown to this client on `day`: active, and targeting it exactly.
@@ -109,8 +114,9 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
       day: Day,
     ): Ranking.CandidateSet => {
       const current = at(day)
-      if (setsOf !== current || sets.size >= CANDIDATE_SETS) {
+      if (setsOf !== current || setEntries >= CANDIDATE_SET_ENTRIES) {
         sets.clear()
+        setEntries = 0
         setsOf = current
       }
       const key = `${client.gender}/${client.age}/${client.location}`
@@ -123,6 +129,7 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
           ) as ReadonlyArray<unknown> as ReadonlyArray<ServingCampaign>,
         )
         sets.set(key, set)
+        setEntries += 1 + set.campaigns.length
       }
       return set
     }
