@@ -49,12 +49,23 @@ done
 sample=$(head -1 "$BENCH_CLIENTS_FILE")
 echo "bench: sample answer: $(curl -sS "http://127.0.0.1:$api_port/ads?client_id=$sample")"
 
+# CPU time (user + system, in clock ticks) the API process has used so far.
+api_ticks() { awk '{ print $14 + $15 }' "/proc/${pids[0]}/stat"; }
 run() {
   local name=$1 url=$2
   shift 2
   wrk -t"$threads" -c"$connections" -d5s "$@" "$url" >/dev/null # warm-up (JIT, caches)
   echo "### $name"
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url"
+  local before out requests
+  before=$(api_ticks)
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url")
+  echo "$out"
+  # The API's own CPU per answer: steadier than requests/s on a machine shared with wrk.
+  requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+  if [[ $url == *":$api_port"* ]]; then
+    awk -v t=$(($(api_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+      'BEGIN { printf "API CPU per request: %.0f us (%.1f s of CPU for %d requests)\n", 1e6 * t / hz / n, t / hz, n }'
+  fi
 }
 runs=" ${RUNS:-ads healthz bare} "
 [[ $runs == *" ads "* ]] && run "GET /ads (adflow API)" "http://127.0.0.1:$api_port" -s services/api/bench/ads.lua

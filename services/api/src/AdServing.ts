@@ -2,7 +2,6 @@ import { EventPublisher } from "@adflow/bus"
 import { ClickLearning, Counters, MirroredAdmission, type CampaignView } from "@adflow/counters"
 import {
   type Ad,
-  type AdvertiserId,
   type CampaignId,
   CampaignLifecycle,
   type ClientId,
@@ -19,6 +18,7 @@ import { CampaignIndex, type ServingCampaign } from "./CampaignIndex.js"
 import { ClickRates } from "./ClickRates.js"
 import { ClientCache } from "./ClientCache.js"
 import { CurrentDay } from "./CurrentDay.js"
+import { ImpressionFloors } from "./ImpressionFloors.js"
 import * as EngineConfig from "./EngineConfig.js"
 import * as Ranking from "./Ranking.js"
 import { servingCounts } from "./ServingMetrics.js"
@@ -55,7 +55,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
-    const floor = new Map<CampaignId, number>()
+    const floor = new ImpressionFloors()
 
     const impression = (candidate: Ranking.Candidate, clientId: ClientId, day: number) =>
       new Events.Impression(
@@ -73,11 +73,37 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         true,
       )
 
+    // What valuing a candidate needs besides its counters and score, built again only when the
+    // index (its mean prices, its day) or the click-rate table changes, not per request.
+    let valuation: Engine.Ranking.Valuation | undefined
+    let valuedIndex: Engine.CampaignIndex.CampaignIndex | undefined
+    let valuedRates: Engine.ClickRate.Table | undefined
+    const valuationOn = (day: Day): Engine.Ranking.Valuation => {
+      const at = index.at(day)
+      const clickRate = clickRates.get()
+      if (valuation === undefined || at !== valuedIndex || clickRate !== valuedRates) {
+        valuation = new Engine.Ranking.Valuation({
+          day,
+          clickRate,
+          relevanceUnit: Engine.Ranking.relevanceUnit(Engine.CampaignIndex.meanPrices(at), clickRate),
+          policy,
+        })
+        valuedIndex = at
+        valuedRates = clickRate
+      }
+      return valuation
+    }
+
     /** Counters as read, remembering the highest impressions count seen per campaign. */
-    const noteFloor = (campaigns: ReadonlyMap<CampaignId, CampaignView>) => {
-      for (const [campaignId, counts] of campaigns)
-        if (counts.impressions > (floor.get(campaignId) ?? 0)) floor.set(campaignId, counts.impressions)
-      return campaigns
+    const noteFloor = (
+      campaigns: ReadonlyArray<ServingCampaign>,
+      views: ReadonlyMap<CampaignId, CampaignView>,
+    ) => {
+      for (const campaign of campaigns) {
+        const view = views.get(campaign.campaign_id)
+        if (view !== undefined) floor.raise(campaign.slot, view.impressions)
+      }
+      return views
     }
 
     /**
@@ -85,79 +111,77 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
      * the client's scores with the most promising window's counters in one round trip, then
      * further windows only while an unread candidate could still be the best.
      */
-    const choose = (client: ClientRow, campaigns: ReadonlyArray<ServingCampaign>, day: Day) =>
-      Effect.gen(function* () {
-        const clientId = client.client_id
-        const advertisers = new Set<AdvertiserId>()
-        for (const campaign of campaigns) advertisers.add(campaign.advertiser_id)
-        const advertiserIds = Array.from(advertisers)
-        const clickRate = clickRates.get()
-        const context: Engine.Ranking.Context = {
-          day,
-          client,
-          clickRate,
-          relevanceUnit: Engine.Ranking.relevanceUnit(
-            Engine.CampaignIndex.meanPrices(index.at(day)),
-            clickRate,
-          ),
-          policy,
-        }
-        const first = yield* counters.readForRequest({
-          clientId,
-          advertiserIds,
-          campaignIds: Ranking.firstWindow(campaigns, context, floor).map((c) => c.campaign_id),
-        })
-        const search = new Ranking.Search(campaigns, first.scores, noteFloor(first.campaigns), floor, context)
-        for (;;) {
-          const step = search.next()
-          if (step._tag === "None") return Option.none<ServingCampaign>()
-          if (step._tag === "Read") {
-            const view = yield* counters.readForRequest({
-              clientId,
-              advertiserIds: [],
-              campaignIds: step.campaigns.map((c) => c.campaign_id),
-            })
-            search.read(noteFloor(view.campaigns))
-            continue
-          }
-          const { candidate } = step
-          const { campaign } = candidate
-          // The engine checked these already; the last word stays here, next to the admission.
-          if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
-            continue
-          const admission = yield* admissions.admit({
-            campaignId: campaign.campaign_id,
-            clientId,
-            impressionsLimit: campaign.impressions_limit,
-            costMicros: campaign.row.cost_per_impression_micros,
-          })
-          if (admission === "limit") {
-            // Out of the search for good: the next step offers the next best.
-            servingCounts.admissionsAtLimit++
-            continue
-          }
-          // A repeat is not charged again; publishing the same event id again is deduplicated, and
-          // repairs the case where the first publish failed after its admission.
-          // A "new" admission happens once per (client, campaign), so this is where a served impression
-          // is learned exactly once: the processor finds it already admitted ("duplicate") and learns
-          // only the clicks and the impressions of outside producers.
-          const learn =
-            admission === "new"
-              ? learning.recordScores([candidate.score], []).pipe(
-                  Effect.matchCauseEffect({
-                    onSuccess: () => Effect.sync(() => clickRates.observeImpression(candidate.score)),
-                    onFailure: (cause) => Effect.logWarning("click learning: impression lost", cause),
-                  }),
-                )
-              : Effect.void
-          yield* Effect.zip(publisher.publish(impression(candidate, clientId, day)), learn, {
-            concurrent: true,
-          })
-          if (admission === "new") servingCounts.served++
-          else servingCounts.repeats++
-          return Option.some(campaign)
-        }
+    // A generator run inside `serve`'s (`yield*`), not an Effect of its own: one Effect per request.
+    function* choose(client: ClientRow, candidates: Ranking.CandidateSet, day: Day) {
+      const clientId = client.client_id
+      const { campaigns } = candidates
+      const valuation = valuationOn(day)
+      const optimisticCounts = Ranking.optimisticCounts(candidates, floor)
+      const positions = Ranking.firstWindow(candidates, optimisticCounts, valuation)
+      const firstCampaigns = positions.map((i) => campaigns[i]!)
+      const first = yield* counters.readForRequest({
+        clientId,
+        advertiserIds: candidates.advertiserIds,
+        campaignIds: firstCampaigns.map((c) => c.campaign_id),
       })
+      const search = new Ranking.Search(
+        candidates,
+        optimisticCounts,
+        first.scores,
+        { positions, counters: noteFloor(firstCampaigns, first.campaigns) },
+        valuation,
+      )
+      for (;;) {
+        const step = search.next()
+        if (step._tag === "None") return Option.none<ServingCampaign>()
+        if (step._tag === "Read") {
+          const view = yield* counters.readForRequest({
+            clientId,
+            advertiserIds: [],
+            campaignIds: step.campaigns.map((c) => c.campaign_id),
+          })
+          search.read(noteFloor(step.campaigns, view.campaigns))
+          continue
+        }
+        const { candidate } = step
+        const { campaign } = candidate
+        // The engine checked these already; the last word stays here, next to the admission.
+        if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
+          continue
+        const admission = yield* admissions.admit({
+          campaignId: campaign.campaign_id,
+          clientId,
+          impressionsLimit: campaign.impressions_limit,
+          costMicros: campaign.row.cost_per_impression_micros,
+        })
+        if (admission === "limit") {
+          // Out of the search for good: the next step offers the next best.
+          servingCounts.admissionsAtLimit++
+          continue
+        }
+        // A repeat is not charged again; publishing the same event id again is deduplicated, and
+        // repairs the case where the first publish failed after its admission.
+        // A "new" admission happens once per (client, campaign), so this is where a served impression
+        // is learned exactly once: the processor finds it already admitted ("duplicate") and learns
+        // only the clicks and the impressions of outside producers.
+        const learn =
+          admission === "new"
+            ? learning.recordScores([candidate.score], []).pipe(
+                Effect.matchCauseEffect({
+                  onSuccess: () => Effect.sync(() => clickRates.observeImpression(candidate.score)),
+                  onFailure: (cause) => Effect.logWarning("click learning: impression lost", cause),
+                }),
+              )
+            : Effect.void
+        // One after the other: two Redis/NATS round trips in a row cost less CPU than the two
+        // fibers running them side by side, and CPU is what the request is short of.
+        yield* publisher.publish(impression(candidate, clientId, day))
+        yield* learn
+        if (admission === "new") servingCounts.served++
+        else servingCounts.repeats++
+        return Option.some(campaign)
+      }
+    }
 
     const serve = (clientId: ClientId) =>
       Effect.gen(function* () {
@@ -167,12 +191,12 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           servingCounts.refused.unknown_client++
           return yield* Effect.fail(Errors.notFound("client", clientId))
         }
-        const campaigns = index.candidates(client.value, day)
-        if (campaigns.length === 0) {
+        const candidates = index.candidates(client.value, day)
+        if (candidates.campaigns.length === 0) {
           servingCounts.refused.no_candidate++
           return yield* Effect.fail(noAd(clientId))
         }
-        const chosen = yield* choose(client.value, campaigns, day)
+        const chosen = yield* choose(client.value, candidates, day)
         if (Option.isNone(chosen)) {
           servingCounts.refused.all_at_limit++
           return yield* Effect.fail(noAd(clientId))

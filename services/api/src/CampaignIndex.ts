@@ -4,6 +4,7 @@ import { CampaignRepo, type CampaignRow, DayRepo } from "@adflow/store"
 import { Effect, Option } from "effect"
 import { toCampaign } from "./CampaignRows.js"
 import { Entity } from "./Entities.js"
+import * as Ranking from "./Ranking.js"
 import * as Refresh from "./Refresh.js"
 
 /**
@@ -12,9 +13,19 @@ import * as Refresh from "./Refresh.js"
  */
 export interface ServingCampaign extends Campaign.Campaign {
   readonly row: CampaignRow
+  /**
+   * A small number, the same for every version of this campaign in this process, distinct per
+   * campaign: per-campaign state of the ad request (`ImpressionFloors`) lives in arrays by slot.
+   */
+  readonly slot: number
 }
 
-const serving = (row: CampaignRow): ServingCampaign => ({ ...toCampaign(row), row })
+/**
+ * The candidate sets kept per index version hold at most this many campaigns (plus one per set)
+ * in all, ~60 bytes each (a reference, the terms, a slot): ~30 MB; past it they are all
+ * forgotten and built again.
+ */
+const CANDIDATE_SET_ENTRIES = 500_000
 
 /**
  * Every live (not deleted) campaign in memory, held in an `Engine.CampaignIndex` so the ad
@@ -28,6 +39,16 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
     const repo = yield* CampaignRepo
     const feed = yield* ChangeFeed
     const changes = yield* feed.subscribe(Entity.campaign)
+
+    const slots = new Map<CampaignId, number>()
+    const serving = (row: CampaignRow): ServingCampaign => {
+      let slot = slots.get(row.campaign_id)
+      if (slot === undefined) {
+        slot = slots.size
+        slots.set(row.campaign_id, slot)
+      }
+      return { ...toCampaign(row), row, slot }
+    }
 
     // Starts at the stored day; afterwards it follows the day of the requests (`at`).
     let index: Engine.CampaignIndex.CampaignIndex = Engine.CampaignIndex.empty(yield* (yield* DayRepo).get())
@@ -78,15 +99,40 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
       return index
     }
 
+    // The index answers the same campaigns to every client of the same location, gender and
+    // age: kept per index version, so a request neither walks the index nor groups advertisers.
+    let setsOf: Engine.CampaignIndex.CampaignIndex | undefined
+    const sets = new Map<string, Ranking.CandidateSet>()
+    let setEntries = 0
+
     /**
      * Campaigns that may be shown to this client on `day`: active, and targeting it exactly.
      * The index holds only `ServingCampaign`s (see `serving`), hence the narrowing.
      */
-    const candidates = (client: Pick<Client.Client, "gender" | "age" | "location">, day: Day) =>
-      Engine.CampaignIndex.candidates(
-        at(day),
-        client,
-      ) as ReadonlyArray<unknown> as ReadonlyArray<ServingCampaign>
+    const candidates = (
+      client: Pick<Client.Client, "gender" | "age" | "location">,
+      day: Day,
+    ): Ranking.CandidateSet => {
+      const current = at(day)
+      if (setsOf !== current || setEntries >= CANDIDATE_SET_ENTRIES) {
+        sets.clear()
+        setEntries = 0
+        setsOf = current
+      }
+      const key = `${client.gender}/${client.age}/${client.location}`
+      let set = sets.get(key)
+      if (set === undefined) {
+        set = Ranking.candidateSet(
+          Engine.CampaignIndex.candidates(
+            current,
+            client,
+          ) as ReadonlyArray<unknown> as ReadonlyArray<ServingCampaign>,
+        )
+        sets.set(key, set)
+        setEntries += 1 + set.campaigns.length
+      }
+      return set
+    }
 
     return {
       candidates,

@@ -1,6 +1,7 @@
 import type { CampaignView } from "@adflow/counters"
-import { type CampaignId, Engine } from "@adflow/domain"
+import { type AdvertiserId, type CampaignId, Engine } from "@adflow/domain"
 import type { ServingCampaign } from "./CampaignIndex.js"
+import type { ImpressionFloors } from "./ImpressionFloors.js"
 
 /**
  * The I/O-free half of the ad request around the engine (`Engine.Ranking`, packages/domain):
@@ -45,8 +46,53 @@ export const repeatable = (campaign: ServingCampaign, counters: CampaignView): C
     : counters
 
 /** Kept under the limit: the client may have seen it, and a repeat is servable at the limit. */
-const optimisticImpressions = (campaign: ServingCampaign, floor: ReadonlyMap<CampaignId, number>) =>
-  Math.min(floor.get(campaign.campaign_id) ?? 0, Math.max(0, campaign.impressions_limit - 1))
+const optimisticImpressions = (campaign: ServingCampaign, floor: ImpressionFloors) =>
+  Math.min(floor.get(campaign.slot), Math.max(0, campaign.impressions_limit - 1))
+
+/** What the campaign index answers for one client: its candidates, grouped by advertiser. */
+export interface CandidateSet {
+  readonly campaigns: ReadonlyArray<ServingCampaign>
+  /** The advertisers of `campaigns`, each once, in order of first appearance. */
+  readonly advertiserIds: ReadonlyArray<AdvertiserId>
+  /** Per campaign, the position of its advertiser in `advertiserIds`. */
+  readonly advertiserOf: Int32Array
+  /** Per campaign, what the engine values it by, and its `slot`: the search reads no campaign object. */
+  readonly terms: Engine.Ranking.TermsTable
+  readonly slots: Int32Array
+}
+
+export const candidateSet = (campaigns: ReadonlyArray<ServingCampaign>): CandidateSet => {
+  const positions = new Map<AdvertiserId, number>()
+  const advertiserOf = new Int32Array(campaigns.length)
+  for (let i = 0; i < campaigns.length; i++) {
+    const advertiserId = campaigns[i]!.advertiser_id
+    let at = positions.get(advertiserId)
+    if (at === undefined) {
+      at = positions.size
+      positions.set(advertiserId, at)
+    }
+    advertiserOf[i] = at
+  }
+  return {
+    campaigns,
+    advertiserIds: Array.from(positions.keys()),
+    advertiserOf,
+    terms: new Engine.Ranking.TermsTable(campaigns),
+    slots: Int32Array.from(campaigns, (campaign) => campaign.slot),
+  }
+}
+
+/**
+ * The impressions count each campaign is ranked with until it is read (`floor`: the highest
+ * count this instance has read per campaign): `firstWindow` and `Search` share it.
+ */
+export const optimisticCounts = ({ slots, terms }: CandidateSet, floor: ImpressionFloors): Float64Array => {
+  const n = slots.length
+  const counts = new Float64Array(n)
+  for (let i = 0; i < n; i++)
+    counts[i] = Math.min(floor.get(slots[i]!), Math.max(0, terms.impressionsLimit[i]! - 1))
+  return counts
+}
 
 /**
  * The candidates of one request: read ones with their counters, the others optimistic (`floor`
@@ -56,7 +102,7 @@ export const candidates = (
   campaigns: ReadonlyArray<ServingCampaign>,
   scores: ReadonlyMap<string, number>,
   read: ReadonlyMap<CampaignId, CampaignView>,
-  floor: ReadonlyMap<CampaignId, number>,
+  floor: ImpressionFloors,
 ): Array<Candidate> =>
   campaigns.map((campaign) => {
     const counters = read.get(campaign.campaign_id)
@@ -79,31 +125,28 @@ export type Step =
   | { readonly _tag: "None" }
 
 /**
- * The campaigns to read with the client's scores, before they are known: the `window` with the
- * highest optimistic value for a score of 0. Any choice is correct (`Search` reads on until its
- * best was read); a good one saves the request a second round trip.
+ * The campaigns to read with the client's scores, before they are known: the positions of the
+ * `window` with the highest optimistic value for a score of 0. Any choice is correct (`Search` reads on until its
+ * best was read); a good one saves the request a second round trip. `campaigns` are what the
+ * campaign index answers for the client (active, targeting it), as for `Search`.
  */
 export const firstWindow = (
-  campaigns: ReadonlyArray<ServingCampaign>,
-  context: Engine.Ranking.Context,
-  floor: ReadonlyMap<CampaignId, number>,
+  { terms }: CandidateSet,
+  optimisticCounts: Float64Array,
+  valuation: Engine.Ranking.Valuation,
   window: number = WINDOW,
-): Array<ServingCampaign> => {
+): Array<number> => {
   // The best `window` so far, by value descending: a sorted insertion per better campaign.
-  const chosen: Array<ServingCampaign> = []
+  const chosen: Array<number> = []
   const values: Array<number> = []
-  // One scratch candidate: the engine only reads it.
-  const counters = { impressions: 0, clicks: 0, seen: false, clicked: false }
-  const candidate = { campaign: campaigns[0]!, counters, score: 0 }
-  for (const campaign of campaigns) {
-    candidate.campaign = campaign
-    counters.impressions = optimisticImpressions(campaign, floor)
-    if (!Engine.Ranking.isEligible(candidate, context)) continue
-    const value = Engine.Ranking.value(candidate, context, 0)
+  for (let i = 0; i < optimisticCounts.length; i++) {
+    const impressions = optimisticCounts[i]!
+    if (!valuation.admissibleAt(terms, i, impressions, false)) continue
+    const value = valuation.valueAt(terms, i, impressions, 0, false, false, 0, 0)
     if (chosen.length === window && value <= values[window - 1]!) continue
     let at = Math.min(chosen.length, window - 1)
     while (at > 0 && values[at - 1]! < value) at--
-    chosen.splice(at, 0, campaign)
+    chosen.splice(at, 0, i)
     values.splice(at, 0, value)
     if (chosen.length > window) {
       chosen.pop()
@@ -123,49 +166,57 @@ export const firstWindow = (
  */
 export class Search {
   readonly #campaigns: ReadonlyArray<ServingCampaign>
+  readonly #terms: Engine.Ranking.TermsTable
   readonly #scores: Float64Array
   /** Per candidate: its counters once read (as `repeatable`), else undefined. */
   readonly #read: Array<CampaignView | undefined>
   readonly #optimistic: Float64Array
-  readonly #positions: Map<CampaignId, number>
-  readonly #context: Engine.Ranking.Context
+  readonly #valuation: Engine.Ranking.Valuation
   readonly #maxScore: number
   readonly #values: Float64Array
   readonly #seen: Uint8Array
   readonly #heap: Int32Array
   #size = 0
-  // The engine only reads the candidate it values: one scratch object for the unread ones.
-  readonly #scratchCounters = { impressions: 0, clicks: 0, seen: false, clicked: false }
-  readonly #scratch: { campaign: ServingCampaign; counters: CampaignView; score: number }
+  /** The candidates the last `Read` step named. */
+  #pending: Array<number> = []
 
+  /**
+   * `campaigns` are what the campaign index answers for the client: active on the valuation's
+   * day and targeting the client, so only limits and repeats are checked here (admission
+   * checks dates and targeting once more for the one it admits).
+   */
   constructor(
-    campaigns: ReadonlyArray<ServingCampaign>,
+    { advertiserIds, advertiserOf, campaigns, terms }: CandidateSet,
+    optimisticCounts: Float64Array,
     scores: ReadonlyMap<string, number>,
-    read: ReadonlyMap<CampaignId, CampaignView>,
-    floor: ReadonlyMap<CampaignId, number>,
-    context: Engine.Ranking.Context,
+    /** The counters read with the scores: of the candidates at `positions` (`firstWindow`). */
+    first: {
+      readonly positions: ReadonlyArray<number>
+      readonly counters: ReadonlyMap<CampaignId, CampaignView>
+    },
+    valuation: Engine.Ranking.Valuation,
   ) {
     const n = campaigns.length
+    const advertiserScores = new Float64Array(advertiserIds.length)
+    for (let a = 0; a < advertiserIds.length; a++) advertiserScores[a] = scores.get(advertiserIds[a]!) ?? 0
     this.#campaigns = campaigns
+    this.#terms = terms
     this.#scores = new Float64Array(n)
     this.#read = new Array<CampaignView | undefined>(n)
-    this.#optimistic = new Float64Array(n)
-    this.#positions = new Map()
-    this.#context = context
+    this.#optimistic = optimisticCounts
+    this.#valuation = valuation
     this.#values = new Float64Array(n)
     this.#seen = new Uint8Array(n)
     this.#heap = new Int32Array(n)
-    this.#scratch = { campaign: campaigns[0]!, counters: this.#scratchCounters, score: 0 }
     let maxScore = 0
     for (let i = 0; i < n; i++) {
-      const campaign = campaigns[i]!
-      const score = scores.get(campaign.advertiser_id) ?? 0
+      const score = advertiserScores[advertiserOf[i]!]!
       this.#scores[i] = score
       if (score > maxScore) maxScore = score
-      const counters = read.get(campaign.campaign_id)
-      this.#read[i] = counters === undefined ? undefined : repeatable(campaign, counters)
-      this.#optimistic[i] = optimisticImpressions(campaign, floor)
-      this.#positions.set(campaign.campaign_id, i)
+    }
+    for (const i of first.positions) {
+      const counters = first.counters.get(campaigns[i]!.campaign_id)
+      if (counters !== undefined) this.#read[i] = repeatable(campaigns[i]!, counters)
     }
     this.#maxScore = maxScore
     for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap[this.#size++] = i
@@ -188,38 +239,67 @@ export class Search {
     const first = this.#pop()
     if (first === undefined) return { _tag: "None" }
     if (this.#read[first] !== undefined) return { _tag: "Admit", candidate: this.#candidate(first) }
+    const pending = [first]
     const campaigns = [this.#campaigns[first]!]
     const passed: Array<number> = []
     while (campaigns.length < window && this.#size > 0) {
       const i = this.#pop()!
       if (this.#read[i] !== undefined) passed.push(i)
-      else campaigns.push(this.#campaigns[i]!)
+      else {
+        pending.push(i)
+        campaigns.push(this.#campaigns[i]!)
+      }
     }
     for (const i of passed) this.#push(i)
+    this.#pending = pending
     return { _tag: "Read", campaigns }
   }
 
   /** The counters of the campaigns the last `Read` step named: they rejoin at their true value. */
   read(counters: ReadonlyMap<CampaignId, CampaignView>): void {
-    for (const [campaignId, view] of counters) {
-      const i = this.#positions.get(campaignId)
-      if (i === undefined) continue
-      this.#read[i] = repeatable(this.#campaigns[i]!, view)
+    for (const i of this.#pending) {
+      const campaign = this.#campaigns[i]!
+      const view = counters.get(campaign.campaign_id)
+      if (view === undefined) continue
+      this.#read[i] = repeatable(campaign, view)
       if (this.#value(i)) this.#push(i)
     }
+    this.#pending = []
   }
 
   /** Values candidate i; false when it is not eligible. */
   #value(i: number): boolean {
-    const scratch = this.#scratch
-    scratch.campaign = this.#campaigns[i]!
-    scratch.score = this.#scores[i]!
+    const terms = this.#terms
     const counters = this.#read[i]
-    if (counters === undefined) this.#scratchCounters.impressions = this.#optimistic[i]!
-    scratch.counters = counters ?? this.#scratchCounters
-    if (!Engine.Ranking.isEligible(scratch, this.#context)) return false
-    this.#values[i] = Engine.Ranking.value(scratch, this.#context, this.#maxScore)
-    this.#seen[i] = scratch.counters.seen ? 1 : 0
+    const valuation = this.#valuation
+    if (counters === undefined) {
+      const impressions = this.#optimistic[i]!
+      if (!valuation.admissibleAt(terms, i, impressions, false)) return false
+      this.#values[i] = valuation.valueAt(
+        terms,
+        i,
+        impressions,
+        0,
+        false,
+        false,
+        this.#scores[i]!,
+        this.#maxScore,
+      )
+      this.#seen[i] = 0
+      return true
+    }
+    if (!valuation.admissibleAt(terms, i, counters.impressions, counters.seen)) return false
+    this.#values[i] = valuation.valueAt(
+      terms,
+      i,
+      counters.impressions,
+      counters.clicks,
+      counters.seen,
+      counters.clicked,
+      this.#scores[i]!,
+      this.#maxScore,
+    )
+    this.#seen[i] = counters.seen ? 1 : 0
     return true
   }
 

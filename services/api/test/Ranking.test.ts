@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { toCampaign } from "../src/CampaignRows.js"
 import type { ServingCampaign } from "../src/CampaignIndex.js"
+import { ImpressionFloors } from "../src/ImpressionFloors.js"
 import * as Ranking from "../src/Ranking.js"
 
 const DAY = 5
@@ -17,6 +18,8 @@ const serving = (
   cpiCents: number,
   cpcCents: number,
   dates: readonly [number, number],
+  targeting: Targeting.Targeting = Targeting.none,
+  slot: number = id,
 ): ServingCampaign => {
   const row: CampaignRow = {
     campaign_id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` as CampaignId,
@@ -29,12 +32,19 @@ const serving = (
     ad_text: "x",
     start_date: dates[0] as Day,
     end_date: dates[1] as Day,
-    ...Targeting.none,
+    ...targeting,
     created_at: new Date(0),
     updated_at: new Date(0),
     deleted_at: null,
   }
-  return { ...toCampaign(row), row }
+  return { ...toCampaign(row), row, slot }
+}
+
+/** This instance's floors, from a map by campaign id. */
+const floorsOf = (campaigns: ReadonlyArray<ServingCampaign>, byId: ReadonlyMap<CampaignId, number>) => {
+  const floors = new ImpressionFloors()
+  for (const campaign of campaigns) floors.raise(campaign.slot, byId.get(campaign.campaign_id) ?? 0)
+  return floors
 }
 
 const client = { gender: "MALE", age: 30, location: "Moscow" } as const
@@ -67,7 +77,9 @@ const market = fc
     }),
   )
   .map(({ campaigns, scores, window, repeats, rates }) => {
-    const serv = campaigns.map((c) => serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end]))
+    const serv = campaigns.map((c, i) =>
+      serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end], Targeting.none, i),
+    )
     const truth = new Map<CampaignId, CampaignView>(
       campaigns.map((c, i) => [
         serv[i]!.campaign_id,
@@ -95,6 +107,59 @@ const market = fc
     return { serv, truth, floor, scoreOf, window, context }
   })
 
+const targeting: fc.Arbitrary<Targeting.Targeting> = fc
+  .record({
+    gender: fc.constantFrom<Targeting.Targeting["gender"]>(null, "ALL", "MALE", "FEMALE"),
+    ages: fc.constantFrom<readonly [number | null, number | null]>(
+      [null, null],
+      [18, null],
+      [null, 30],
+      [25, 35],
+      [31, 40],
+    ),
+    location: fc.constantFrom(null, "Moscow", "Kazan"),
+  })
+  .map(({ gender, ages, location }) => ({ gender, age_from: ages[0], age_to: ages[1], location }))
+
+/**
+ * A whole market, not only one request's candidates: campaigns of every date range and
+ * targeting, the client any of several; the request sees what the campaign index answers.
+ */
+const wideMarket = fc
+  .tuple(
+    market,
+    fc.array(
+      fc.tuple(fc.integer({ min: DAY - 3, max: DAY + 2 }), fc.integer({ min: 0, max: 4 }), targeting),
+      {
+        minLength: 40,
+        maxLength: 40,
+      },
+    ),
+    fc.record({
+      gender: fc.constantFrom("MALE" as const, "FEMALE" as const),
+      age: fc.integer({ min: 18, max: 45 }),
+      location: fc.constantFrom("Moscow", "Kazan", "Omsk"),
+    }),
+  )
+  .map(([m, shapes, client]) => {
+    const serv = m.serv.map((c, i) => {
+      const [start, length, target] = shapes[i]!
+      return serving(
+        i,
+        Number(c.advertiser_id.slice(-12)),
+        c.impressions_limit,
+        Math.round(c.cost_per_impression * 100),
+        Math.round(c.cost_per_click * 100),
+        [start, start + length],
+        target,
+      )
+    })
+    // The same counters, floors and scores under the new ids.
+    const rekey = <V>(map: ReadonlyMap<CampaignId, V>) =>
+      new Map(m.serv.map((c, i) => [serv[i]!.campaign_id, map.get(c.campaign_id)!] as const))
+    return { ...m, serv, truth: rekey(m.truth), floor: rekey(m.floor), context: { ...m.context, client } }
+  })
+
 /**
  * The request's loop without I/O: the scores with a first window, then windows from `truth`
  * until the search's best was read; with `refuseAll`, every admission is refused (at its limit),
@@ -111,12 +176,22 @@ const chooseInWindows = (
   },
   refuseAll = false,
 ) => {
-  const first = Ranking.firstWindow(m.serv, m.context, m.floor, m.window)
+  const valuation = new Engine.Ranking.Valuation(m.context)
+  const set = Ranking.candidateSet(m.serv)
+  const optimisticCounts = Ranking.optimisticCounts(set, floorsOf(m.serv, m.floor))
+  const positions = Ranking.firstWindow(set, optimisticCounts, valuation, m.window)
+  const first = positions.map((i) => m.serv[i]!)
   assert.isAtMost(first.length, m.window)
   const read = new Map(first.map((c) => [c.campaign_id, m.truth.get(c.campaign_id)!] as const))
   let reads = 1
   const admitted: Array<Ranking.Candidate> = []
-  const search = new Ranking.Search(m.serv, m.scoreOf, read, m.floor, m.context)
+  const search = new Ranking.Search(
+    set,
+    optimisticCounts,
+    m.scoreOf,
+    { positions, counters: new Map(read) },
+    valuation,
+  )
   for (;;) {
     const step = search.next(m.window)
     if (step._tag === "None") return { chosen: admitted[0], reads, admitted }
@@ -152,7 +227,7 @@ describe("windowed counter reads around the engine", () => {
           [campaign],
           new Map(),
           new Map([[campaign.campaign_id, { impressions: 3, clicks: 0, seen, clicked: false }]]),
-          new Map(),
+          new ImpressionFloors(),
         ),
         context,
       )
@@ -163,7 +238,7 @@ describe("windowed counter reads around the engine", () => {
   it("choose what the engine chooses with every counter read: same value, same seen/unseen", () =>
     fc.assert(
       fc.property(market, (m) => {
-        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new ImpressionFloors())
         const maxScore = Math.max(0, ...full.map((c) => c.score))
         const best = Engine.Ranking.rank(full, m.context).next()
         const { chosen, reads } = chooseInWindows(m)
@@ -191,7 +266,7 @@ describe("windowed counter reads around the engine", () => {
       [campaign],
       new Map([[campaign.advertiser_id, 7]]),
       new Map(),
-      new Map([[campaign.campaign_id, 4]]),
+      floorsOf([campaign], new Map([[campaign.campaign_id, 4]])),
     )
     assert.deepStrictEqual(unread!.counters, { impressions: 4, clicks: 0, seen: false, clicked: false })
     assert.strictEqual(unread!.score, 7)
@@ -201,7 +276,7 @@ describe("windowed counter reads around the engine", () => {
   it("refused admissions walk the engine's whole order, each candidate read before it is offered", () =>
     fc.assert(
       fc.property(market, (m) => {
-        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new Map())
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new ImpressionFloors())
         const order = Array.from(Engine.Ranking.rank(full, m.context))
         const { admitted } = chooseInWindows(m, true)
         assert.deepStrictEqual(
@@ -212,6 +287,52 @@ describe("windowed counter reads around the engine", () => {
       }),
       { numRuns: 300 },
     ))
+
+  it("over a whole market, the index's candidates walked by the search are the engine's order over every campaign", () =>
+    fc.assert(
+      fc.property(wideMarket, (m) => {
+        const index = Engine.CampaignIndex.build(m.serv, DAY)
+        const offered = Engine.CampaignIndex.candidates(index, m.context.client) as ReadonlyArray<unknown>
+        const fromIndex = offered as ReadonlyArray<ServingCampaign>
+        // The engine sees every campaign, the index's first (their order breaks ties of value).
+        const rest = m.serv.filter((c) => !fromIndex.includes(c))
+        const everything = Ranking.candidates(
+          [...fromIndex, ...rest],
+          m.scoreOf,
+          m.truth,
+          new ImpressionFloors(),
+        )
+        const order = Array.from(Engine.Ranking.rank(everything, m.context))
+        const { admitted } = chooseInWindows({ ...m, serv: fromIndex }, true)
+        assert.deepStrictEqual(
+          admitted.map((c) => c.campaign.campaign_id),
+          order.map((c) => c.campaign.campaign_id),
+        )
+      }),
+      { numRuns: 300 },
+    ))
+
+  it("a candidate set names each advertiser once and where each campaign's is", () => {
+    const set = Ranking.candidateSet([
+      serving(1, 7, 10, 100, 0, [1, 9]),
+      serving(2, 3, 10, 100, 0, [1, 9]),
+      serving(3, 7, 10, 100, 0, [1, 9]),
+    ])
+    assert.deepStrictEqual(set.advertiserIds, [
+      set.campaigns[0]!.advertiser_id,
+      set.campaigns[1]!.advertiser_id,
+    ])
+    assert.deepStrictEqual(Array.from(set.advertiserOf), [0, 1, 0])
+  })
+
+  it("floors only rise, by slot, and are 0 where nothing was read", () => {
+    const floors = new ImpressionFloors()
+    floors.raise(5000, 3)
+    floors.raise(5000, 2)
+    assert.strictEqual(floors.get(5000), 3)
+    assert.strictEqual(floors.get(4999), 0)
+    assert.strictEqual(floors.get(1_000_000), 0)
+  })
 
   it("reads the scores with the most promising campaigns, then the engine's best unread ones, a window at a time", () => {
     const cheap = serving(1, 1, 10, 100, 0, [1, 9])
@@ -224,8 +345,17 @@ describe("windowed counter reads around the engine", () => {
       relevanceUnit: 1,
     }
     const campaigns = [cheap, dear, middle]
-    assert.deepStrictEqual(Ranking.firstWindow(campaigns, context, new Map(), 2), [dear, middle])
-    const search = new Ranking.Search(campaigns, new Map(), new Map(), new Map(), context)
+    const valuation = new Engine.Ranking.Valuation(context)
+    const set = Ranking.candidateSet(campaigns)
+    const optimisticCounts = Ranking.optimisticCounts(set, new ImpressionFloors())
+    assert.deepStrictEqual(Ranking.firstWindow(set, optimisticCounts, valuation, 2), [1, 2])
+    const search = new Ranking.Search(
+      set,
+      optimisticCounts,
+      new Map(),
+      { positions: [], counters: new Map() },
+      valuation,
+    )
     assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [dear, middle] })
     const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
     search.read(

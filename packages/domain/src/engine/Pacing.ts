@@ -74,11 +74,22 @@ export const factorOf = (
   impressions: number,
   day: number,
   policy: Policy = defaultPolicy,
+): number =>
+  factorOfDates(schedule.start_date, schedule.end_date, schedule.impressions_limit, impressions, day, policy)
+
+/** `factorOf` with the schedule as plain numbers (for callers that keep campaigns in flat arrays). */
+export const factorOfDates = (
+  startDate: number,
+  endDate: number,
+  impressionsLimit: number,
+  impressions: number,
+  day: number,
+  policy: Policy,
 ): number => {
-  if (day >= schedule.end_date) return policy.maxFactor
-  const duration = schedule.end_date - schedule.start_date + 1
-  const dueShare = (day - schedule.start_date + 1) / duration
-  const deliveredShare = impressions / schedule.impressions_limit
+  if (day >= endDate) return policy.maxFactor
+  const duration = endDate - startDate + 1
+  const dueShare = (day - startDate + 1) / duration
+  const deliveredShare = impressions / impressionsLimit
   const factor = 1 + policy.gain * (dueShare - deliveredShare)
   return factor < policy.minFactor ? policy.minFactor : factor > policy.maxFactor ? policy.maxFactor : factor
 }

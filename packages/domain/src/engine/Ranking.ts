@@ -98,16 +98,175 @@ export const isEligible = (candidate: Candidate, context: Context): boolean => {
 
 /** The candidate's value (see the module comment); `maxScore` is the highest score among the request's candidates. */
 export const value = (candidate: Candidate, context: Context, maxScore: number): number => {
-  const { campaign, counters, score } = candidate
-  const policy = context.policy ?? defaultPolicy
-  const clickValue =
-    counters.clicked || (!policy.clickValueOverClickLimit && counters.clicks >= campaign.clicks_limit)
-      ? 0
-      : campaign.cost_per_click * ClickRate.probability(context.clickRate, score)
-  const relevance = maxScore > 0 ? (policy.relevanceWeight * context.relevanceUnit * score) / maxScore : 0
-  if (counters.seen) return clickValue + relevance
-  const factor = Pacing.factorOf(campaign, counters.impressions, context.day, policy.pacing)
-  return (campaign.cost_per_impression + clickValue + relevance) * factor
+  const { counters } = candidate
+  return new Valuation(context).value(
+    candidate.campaign,
+    counters.impressions,
+    counters.clicks,
+    counters.seen,
+    counters.clicked,
+    candidate.score,
+    maxScore,
+  )
+}
+
+/**
+ * `value` and the counter half of `isEligible` for many candidates of the same day, click-rate
+ * table, relevance unit and policy: what does not depend on the candidate is computed once
+ * (build one per change of those, not per request), and candidates are given as plain numbers,
+ * so valuing one allocates nothing. `value` above is this with a fresh valuation: one rule.
+ */
+export class Valuation {
+  readonly day: number
+  readonly clickRate: ClickRate.Table
+  readonly policy: Policy
+  /** `relevanceWeight · relevanceUnit`: the relevance of the request's top score. */
+  readonly #relevanceScale: number
+  readonly #serveRepeats: boolean
+
+  constructor(context: Omit<Context, "client">) {
+    const policy = context.policy ?? defaultPolicy
+    this.day = context.day
+    this.clickRate = context.clickRate
+    this.policy = policy
+    this.#relevanceScale = policy.relevanceWeight * context.relevanceUnit
+    this.#serveRepeats = policy.repeats === "serve"
+  }
+
+  /**
+   * `isEligible` for a campaign known to be active on `day` and to match the client's targeting
+   * (what `CampaignIndex.candidates` answers): its limit and the repeats policy.
+   */
+  admissible(campaign: CampaignTerms, impressions: number, seen: boolean): boolean {
+    return this.#admissible(campaign.impressions_limit, impressions, seen)
+  }
+
+  /** `admissible` for campaign `i` of a `TermsTable`. */
+  admissibleAt(terms: TermsTable, i: number, impressions: number, seen: boolean): boolean {
+    return this.#admissible(terms.impressionsLimit[i]!, impressions, seen)
+  }
+
+  /** The value of a candidate with these counters and score (see the module comment). */
+  value(
+    campaign: CampaignTerms,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
+    return this.#value(
+      campaign.cost_per_impression,
+      campaign.cost_per_click,
+      campaign.clicks_limit,
+      campaign.impressions_limit,
+      campaign.start_date,
+      campaign.end_date,
+      impressions,
+      clicks,
+      seen,
+      clicked,
+      score,
+      maxScore,
+    )
+  }
+
+  /** `value` for campaign `i` of a `TermsTable`. */
+  valueAt(
+    terms: TermsTable,
+    i: number,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
+    return this.#value(
+      terms.costPerImpression[i]!,
+      terms.costPerClick[i]!,
+      terms.clicksLimit[i]!,
+      terms.impressionsLimit[i]!,
+      terms.startDate[i]!,
+      terms.endDate[i]!,
+      impressions,
+      clicks,
+      seen,
+      clicked,
+      score,
+      maxScore,
+    )
+  }
+
+  #admissible(impressionsLimit: number, impressions: number, seen: boolean): boolean {
+    return impressions < impressionsLimit && (!seen || this.#serveRepeats)
+  }
+
+  #value(
+    costPerImpression: number,
+    costPerClick: number,
+    clicksLimit: number,
+    impressionsLimit: number,
+    startDate: number,
+    endDate: number,
+    impressions: number,
+    clicks: number,
+    seen: boolean,
+    clicked: boolean,
+    score: number,
+    maxScore: number,
+  ): number {
+    const policy = this.policy
+    const clickValue =
+      clicked || (!policy.clickValueOverClickLimit && clicks >= clicksLimit)
+        ? 0
+        : costPerClick * ClickRate.probability(this.clickRate, score)
+    const relevance = maxScore > 0 ? (this.#relevanceScale * score) / maxScore : 0
+    if (seen) return clickValue + relevance
+    const factor = Pacing.factorOfDates(
+      startDate,
+      endDate,
+      impressionsLimit,
+      impressions,
+      this.day,
+      policy.pacing,
+    )
+    return (costPerImpression + clickValue + relevance) * factor
+  }
+}
+
+/**
+ * The `CampaignTerms` of a list of campaigns in flat arrays, by position: a `Valuation` reads
+ * them (`valueAt`) without touching the campaign objects, which on a request that values a few
+ * hundred candidates spread over the heap costs more than the arithmetic. Build once per list.
+ */
+export class TermsTable {
+  readonly impressionsLimit: Float64Array
+  readonly clicksLimit: Float64Array
+  readonly costPerImpression: Float64Array
+  readonly costPerClick: Float64Array
+  readonly startDate: Float64Array
+  readonly endDate: Float64Array
+
+  constructor(campaigns: ReadonlyArray<CampaignTerms>) {
+    const n = campaigns.length
+    this.impressionsLimit = new Float64Array(n)
+    this.clicksLimit = new Float64Array(n)
+    this.costPerImpression = new Float64Array(n)
+    this.costPerClick = new Float64Array(n)
+    this.startDate = new Float64Array(n)
+    this.endDate = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const campaign = campaigns[i]!
+      this.impressionsLimit[i] = campaign.impressions_limit
+      this.clicksLimit[i] = campaign.clicks_limit
+      this.costPerImpression[i] = campaign.cost_per_impression
+      this.costPerClick[i] = campaign.cost_per_click
+      this.startDate[i] = campaign.start_date
+      this.endDate[i] = campaign.end_date
+    }
+  }
 }
 
 /**
@@ -203,11 +362,21 @@ export const rank = <C extends Candidate>(candidates: ReadonlyArray<C>, context:
   const values = new Float64Array(n)
   const seen = new Uint8Array(n)
   const heap = new Int32Array(n)
+  const valuation = new Valuation(context)
   let size = 0
   for (let i = 0; i < n; i++) {
     const candidate = candidates[i]!
     if (!isEligible(candidate, context)) continue
-    values[i] = value(candidate, context, maxScore)
+    const { counters } = candidate
+    values[i] = valuation.value(
+      candidate.campaign,
+      counters.impressions,
+      counters.clicks,
+      counters.seen,
+      counters.clicked,
+      candidate.score,
+      maxScore,
+    )
     seen[i] = candidate.counters.seen ? 1 : 0
     heap[size++] = i
   }

@@ -256,3 +256,43 @@ describe("index + ranking", () => {
     )
   })
 })
+
+describe("Ranking.Valuation", () => {
+  it("values a campaign in a TermsTable exactly as `value` does, and admits what isEligible admits of an active, matching one", () =>
+    fc.assert(
+      fc.property(
+        candidatesArb,
+        contextArb,
+        fc.constantFrom<"serve" | "never">("serve", "never"),
+        (candidates, ctx, repeats) => {
+          const context = { ...ctx, policy: { ...Ranking.defaultPolicy, repeats } }
+          const valuation = new Ranking.Valuation(context)
+          const terms = new Ranking.TermsTable(candidates.map((c) => c.campaign))
+          const maxScore = Math.max(0, ...candidates.map((c) => c.score))
+          candidates.forEach((candidate, i) => {
+            const { counters } = candidate
+            const args = [
+              counters.impressions,
+              counters.clicks,
+              counters.seen,
+              counters.clicked,
+              candidate.score,
+              maxScore,
+            ] as const
+            assert.isTrue(
+              Object.is(valuation.valueAt(terms, i, ...args), Ranking.value(candidate, context, maxScore)),
+            )
+            if (
+              CampaignLifecycle.isActive(candidate.campaign, context.day) &&
+              Targeting.matches(candidate.campaign.targeting, context.client)
+            )
+              assert.strictEqual(
+                valuation.admissibleAt(terms, i, counters.impressions, counters.seen),
+                Ranking.isEligible(candidate, context),
+              )
+          })
+        },
+      ),
+      { numRuns: 300 },
+    ))
+})
