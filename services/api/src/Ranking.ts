@@ -173,10 +173,7 @@ export class Search {
   readonly #optimistic: Float64Array
   readonly #valuation: Engine.Ranking.Valuation
   readonly #maxScore: number
-  readonly #values: Float64Array
-  readonly #seen: Uint8Array
-  readonly #heap: Int32Array
-  #size = 0
+  readonly #heap: Engine.CandidateHeap.CandidateHeap
   /** The candidates the last `Read` step named. */
   #pending: Array<number> = []
 
@@ -205,9 +202,7 @@ export class Search {
     this.#read = new Array<CampaignView | undefined>(n)
     this.#optimistic = optimisticCounts
     this.#valuation = valuation
-    this.#values = new Float64Array(n)
-    this.#seen = new Uint8Array(n)
-    this.#heap = new Int32Array(n)
+    this.#heap = new Engine.CandidateHeap.CandidateHeap(n)
     let maxScore = 0
     for (let i = 0; i < n; i++) {
       const score = advertiserScores[advertiserOf[i]!]!
@@ -219,8 +214,8 @@ export class Search {
       if (counters !== undefined) this.#read[i] = repeatable(campaigns[i]!, counters)
     }
     this.#maxScore = maxScore
-    for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap[this.#size++] = i
-    for (let i = (this.#size >> 1) - 1; i >= 0; i--) this.#siftDown(i)
+    for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap.add(i)
+    this.#heap.heapify()
   }
 
   /** Candidate i as the engine sees it (a new object: it leaves the search). */
@@ -236,21 +231,21 @@ export class Search {
 
   /** The next step: admit the best (taken out; a refusal just asks for the next), read, or none. */
   next(window: number = WINDOW): Step {
-    const first = this.#pop()
+    const first = this.#heap.pop()
     if (first === undefined) return { _tag: "None" }
     if (this.#read[first] !== undefined) return { _tag: "Admit", candidate: this.#candidate(first) }
     const pending = [first]
     const campaigns = [this.#campaigns[first]!]
     const passed: Array<number> = []
-    while (campaigns.length < window && this.#size > 0) {
-      const i = this.#pop()!
+    while (campaigns.length < window && this.#heap.size > 0) {
+      const i = this.#heap.pop()!
       if (this.#read[i] !== undefined) passed.push(i)
       else {
         pending.push(i)
         campaigns.push(this.#campaigns[i]!)
       }
     }
-    for (const i of passed) this.#push(i)
+    for (const i of passed) this.#heap.push(i)
     this.#pending = pending
     return { _tag: "Read", campaigns }
   }
@@ -262,7 +257,7 @@ export class Search {
       const view = counters.get(campaign.campaign_id)
       if (view === undefined) continue
       this.#read[i] = repeatable(campaign, view)
-      if (this.#value(i)) this.#push(i)
+      if (this.#value(i)) this.#heap.push(i)
     }
     this.#pending = []
   }
@@ -275,7 +270,7 @@ export class Search {
     if (counters === undefined) {
       const impressions = this.#optimistic[i]!
       if (!valuation.admissibleAt(terms, i, impressions, false)) return false
-      this.#values[i] = valuation.valueAt(
+      this.#heap.values[i] = valuation.valueAt(
         terms,
         i,
         impressions,
@@ -285,11 +280,11 @@ export class Search {
         this.#scores[i]!,
         this.#maxScore,
       )
-      this.#seen[i] = 0
+      this.#heap.seen[i] = 0
       return true
     }
     if (!valuation.admissibleAt(terms, i, counters.impressions, counters.seen)) return false
-    this.#values[i] = valuation.valueAt(
+    this.#heap.values[i] = valuation.valueAt(
       terms,
       i,
       counters.impressions,
@@ -299,60 +294,7 @@ export class Search {
       this.#scores[i]!,
       this.#maxScore,
     )
-    this.#seen[i] = counters.seen ? 1 : 0
+    this.#heap.seen[i] = counters.seen ? 1 : 0
     return true
-  }
-
-  /** Takes the top index out of the heap. */
-  #pop(): number | undefined {
-    if (this.#size === 0) return undefined
-    const heap = this.#heap
-    const best = heap[0]!
-    this.#size--
-    if (this.#size > 0) {
-      heap[0] = heap[this.#size]!
-      this.#siftDown(0)
-    }
-    return best
-  }
-
-  #push(i: number): void {
-    const heap = this.#heap
-    let at = this.#size++
-    heap[at] = i
-    while (at > 0) {
-      const parent = (at - 1) >> 1
-      if (!this.#before(heap[at]!, heap[parent]!)) return
-      heap[at] = heap[parent]!
-      heap[parent] = i
-      at = parent
-    }
-  }
-
-  /** Engine.Ranking's order: unseen first, then higher value, then input order. */
-  #before(a: number, b: number): boolean {
-    const seen = this.#seen
-    if (seen[a] !== seen[b]) return seen[a]! < seen[b]!
-    const va = this.#values[a]!
-    const vb = this.#values[b]!
-    return va > vb || (va === vb && a < b)
-  }
-
-  #siftDown(from: number): void {
-    const heap = this.#heap
-    const size = this.#size
-    let i = from
-    for (;;) {
-      const left = 2 * i + 1
-      if (left >= size) return
-      let child = left
-      const right = left + 1
-      if (right < size && this.#before(heap[right]!, heap[left]!)) child = right
-      if (!this.#before(heap[child]!, heap[i]!)) return
-      const swap = heap[i]!
-      heap[i] = heap[child]!
-      heap[child] = swap
-      i = child
-    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Campaign } from "../Campaign.js"
 import type { Client } from "../Client.js"
 import { matches } from "../Targeting.js"
+import { CandidateHeap } from "./CandidateHeap.js"
 import * as ClickRate from "./ClickRate.js"
 import * as Pacing from "./Pacing.js"
 
@@ -277,73 +278,28 @@ export class TermsTable {
  */
 export class Ranked<C> implements Iterable<C> {
   readonly #candidates: ReadonlyArray<C>
-  readonly #values: Float64Array
-  readonly #seen: Uint8Array
-  readonly #heap: Int32Array
-  #size: number
+  readonly #heap: CandidateHeap
 
-  constructor(
-    candidates: ReadonlyArray<C>,
-    values: Float64Array,
-    seen: Uint8Array,
-    heap: Int32Array,
-    size: number,
-  ) {
+  /** `heap` holds the eligible candidates' positions, valued, in any order. */
+  constructor(candidates: ReadonlyArray<C>, heap: CandidateHeap) {
     this.#candidates = candidates
-    this.#values = values
-    this.#seen = seen
     this.#heap = heap
-    this.#size = size
-    for (let i = (size >> 1) - 1; i >= 0; i--) this.#siftDown(i)
+    heap.heapify()
   }
 
   /** How many candidates are left to take. */
   get remaining(): number {
-    return this.#size
+    return this.#heap.size
   }
 
   /** The best candidate not taken yet, or undefined when none is left. */
   next(): C | undefined {
-    if (this.#size === 0) return undefined
-    const heap = this.#heap
-    const best = heap[0]!
-    this.#size--
-    if (this.#size > 0) {
-      heap[0] = heap[this.#size]!
-      this.#siftDown(0)
-    }
-    return this.#candidates[best]
+    const best = this.#heap.pop()
+    return best === undefined ? undefined : this.#candidates[best]
   }
 
   *[Symbol.iterator](): Iterator<C> {
     for (let next = this.next(); next !== undefined; next = this.next()) yield next
-  }
-
-  /** Whether candidate a comes before b: unseen first, then higher value, then input order. */
-  #before(a: number, b: number): boolean {
-    const seen = this.#seen
-    if (seen[a] !== seen[b]) return seen[a]! < seen[b]!
-    const va = this.#values[a]!
-    const vb = this.#values[b]!
-    return va > vb || (va === vb && a < b)
-  }
-
-  #siftDown(from: number): void {
-    const heap = this.#heap
-    const size = this.#size
-    let i = from
-    for (;;) {
-      const left = 2 * i + 1
-      if (left >= size) return
-      let child = left
-      const right = left + 1
-      if (right < size && this.#before(heap[right]!, heap[left]!)) child = right
-      if (!this.#before(heap[child]!, heap[i]!)) return
-      const swap = heap[i]!
-      heap[i] = heap[child]!
-      heap[child] = swap
-      i = child
-    }
   }
 }
 
@@ -359,16 +315,13 @@ export const rank = <C extends Candidate>(candidates: ReadonlyArray<C>, context:
     const score = candidates[i]!.score
     if (score > maxScore) maxScore = score
   }
-  const values = new Float64Array(n)
-  const seen = new Uint8Array(n)
-  const heap = new Int32Array(n)
+  const heap = new CandidateHeap(n)
   const valuation = new Valuation(context)
-  let size = 0
   for (let i = 0; i < n; i++) {
     const candidate = candidates[i]!
     if (!isEligible(candidate, context)) continue
     const { counters } = candidate
-    values[i] = valuation.value(
+    heap.values[i] = valuation.value(
       candidate.campaign,
       counters.impressions,
       counters.clicks,
@@ -377,10 +330,10 @@ export const rank = <C extends Candidate>(candidates: ReadonlyArray<C>, context:
       candidate.score,
       maxScore,
     )
-    seen[i] = candidate.counters.seen ? 1 : 0
-    heap[size++] = i
+    heap.seen[i] = counters.seen ? 1 : 0
+    heap.add(i)
   }
-  return new Ranked(candidates, values, seen, heap, size)
+  return new Ranked(candidates, heap)
 }
 
 /** The best eligible candidate, or undefined when none is. */

@@ -1,3 +1,4 @@
+export * as CandidateHeap from "./CandidateHeap.js"
 export * as CampaignIndex from "./CampaignIndex.js"
 export * as ClickRate from "./ClickRate.js"
 export * as Pacing from "./Pacing.js"
