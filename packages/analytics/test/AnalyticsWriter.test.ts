@@ -77,55 +77,57 @@ it.layer(layer)("AnalyticsWriter batches and truncate", (it) => {
 })
 
 it.layer(layer)("AnalyticsWriter rows", (it) => {
-  it.effect("writes awkward event ids and every column exactly as given (TabSeparated escaping)", () =>
-    Effect.gen(function* () {
-      const writer = yield* AnalyticsWriter
-      const { client, database } = yield* ClickHouse
-      const at = placement()
-      const awkward = [
-        "tab\there",
-        "new\nline",
-        "cr\rlf\r\n",
-        "back\\slash",
-        "\\N",
-        "\\",
-        "end\\",
-        "\\t not a tab",
-        "nul\0byte",
-        "bell\b form\f",
-        "quotes ' \" `",
-        "ünïcødé 🎉 — 中文",
-        "",
-      ]
-      const events = awkward.flatMap((event_id, i) => [
-        Events.Impression.make({ ...impression(at, { cost: i / 7, score: i, day: i }), event_id }),
-        Events.Click.make({ ...click(at, { cost: i + 0.000001, day: i }), event_id: `${event_id}|click` }),
-      ])
-      yield* writer.insertEvents(events)
-      const result = yield* Effect.promise(() =>
-        client.query({
-          // The database name is a test namespace ([a-z0-9_]) and the campaign a generated uuid.
-          query: `SELECT event_id, toString(kind) AS kind, campaign_id, advertiser_id, client_id, day,
+  it.effect(
+    "writes awkward event ids (tabs, newlines, backslashes, \\N, NUL, Unicode) and every column exactly as given",
+    () =>
+      Effect.gen(function* () {
+        const writer = yield* AnalyticsWriter
+        const { client, database } = yield* ClickHouse
+        const at = placement()
+        const awkward = [
+          "tab\there",
+          "new\nline",
+          "cr\rlf\r\n",
+          "back\\slash",
+          "\\N",
+          "\\",
+          "end\\",
+          "\\t not a tab",
+          "nul\0byte",
+          "bell\b form\f",
+          "quotes ' \" `",
+          "ünïcødé 🎉 — 中文",
+          "",
+        ]
+        const events = awkward.flatMap((event_id, i) => [
+          Events.Impression.make({ ...impression(at, { cost: i / 7, score: i, day: i }), event_id }),
+          Events.Click.make({ ...click(at, { cost: i + 0.000001, day: i }), event_id: `${event_id}|click` }),
+        ])
+        yield* writer.insertEvents(events)
+        const result = yield* Effect.promise(() =>
+          client.query({
+            // The database name is a test namespace ([a-z0-9_]) and the campaign a generated uuid.
+            query: `SELECT event_id, toString(kind) AS kind, campaign_id, advertiser_id, client_id, day,
                     toString(cost_micros) AS cost_micros, score, toString(at) AS at
                   FROM ${database}.events WHERE campaign_id = '${at.campaign}' ORDER BY event_id`,
-          format: "JSONEachRow",
-        }),
-      )
-      const rows = yield* Effect.promise(() => result.json<Record<string, string | number>>())
-      const byId = (a: { event_id: string }, b: { event_id: string }) =>
-        a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0
-      assert.deepStrictEqual(
-        rows
-          .map((row) => ({
-            ...row,
-            day: Number(row.day),
-            cost_micros: Number(row.cost_micros),
-            score: Number(row.score),
-            at: Number(row.at),
-          }))
-          .sort(byId as never),
-        events.map(toRow).sort(byId),
-      )
-    }),
+            format: "JSONEachRow",
+          }),
+        )
+        const rows = yield* Effect.promise(() => result.json<Record<string, string | number>>())
+        const byId = (a: { event_id: string }, b: { event_id: string }) =>
+          a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0
+        assert.deepStrictEqual(
+          rows
+            .map((row) => ({
+              ...row,
+              day: Number(row.day),
+              cost_micros: Number(row.cost_micros),
+              score: Number(row.score),
+              at: Number(row.at),
+            }))
+            .sort(byId as never),
+          events.map(toRow).sort(byId),
+        )
+      }),
   )
 })

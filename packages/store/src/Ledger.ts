@@ -5,34 +5,10 @@ import { sortedBy } from "./Batches.js"
 
 const byEventId = (event: { readonly event_id: string }) => event.event_id
 
-const impressionRow = (e: Events.Impression) => ({
-  event_id: e.event_id,
-  campaign_id: e.campaign_id,
-  advertiser_id: e.advertiser_id,
-  client_id: e.client_id,
-  day: e.day,
-  cost_micros: Money.fromPrice(e.cost),
-  score: e.score,
-  at_ms: e.at,
-})
-
-const clickRow = (e: Events.Click) => ({
-  event_id: e.event_id,
-  campaign_id: e.campaign_id,
-  advertiser_id: e.advertiser_id,
-  client_id: e.client_id,
-  day: e.day,
-  cost_micros: Money.fromPrice(e.cost),
-  at_ms: e.at,
-})
-
 /**
- * The PostgreSQL ledger of impressions and clicks. Each batch is one INSERT over
- * `json_to_recordset` of a single JSON parameter (one round trip and one plan however large the
- * batch; `JSON.stringify` is native, where eight arrays serialised to array literals by the
- * client cost it most of its time), keyed by the event's deterministic id, so a redelivered or
- * replayed event is recorded once. Rows go in sorted by id (the set function yields them in the
- * document's order), so concurrent batches lock shared ids in the same order.
+ * The PostgreSQL ledger of impressions and clicks. Each batch is one INSERT over `unnest` of
+ * column arrays (one round trip and one plan however large the batch), keyed by the event's
+ * deterministic id, so a redelivered or replayed event is recorded once.
  */
 export class Ledger extends Effect.Service<Ledger>()("@adflow/store/Ledger", {
   effect: Effect.gen(function* () {
@@ -41,16 +17,22 @@ export class Ledger extends Effect.Service<Ledger>()("@adflow/store/Ledger", {
     /** Records impressions not yet recorded; answers how many rows were actually inserted. */
     const insertImpressions = (events: ReadonlyArray<Events.Impression>) => {
       if (events.length === 0) return Effect.succeed(0)
-      const rows = JSON.stringify(sortedBy(events, byEventId).map(impressionRow))
+      const rows = sortedBy(events, byEventId)
       return sql<{ inserted: number }>`
         WITH inserted AS (
           INSERT INTO impressions (event_id, campaign_id, advertiser_id, client_id, day, cost_micros, score, at)
           SELECT e.event_id, e.campaign_id, e.advertiser_id, e.client_id, e.day, e.cost_micros, e.score,
                  timestamptz 'epoch' + e.at_ms * interval '1 millisecond'
-          FROM json_to_recordset(${rows}::json) AS e(
-            event_id text, campaign_id uuid, advertiser_id uuid, client_id uuid,
-            day integer, cost_micros bigint, score integer, at_ms bigint
-          )
+          FROM unnest(
+            ${rows.map((e) => e.event_id)}::text[],
+            ${rows.map((e) => e.campaign_id)}::uuid[],
+            ${rows.map((e) => e.advertiser_id)}::uuid[],
+            ${rows.map((e) => e.client_id)}::uuid[],
+            ${rows.map((e) => e.day)}::integer[],
+            ${rows.map((e) => Money.fromPrice(e.cost))}::bigint[],
+            ${rows.map((e) => e.score)}::integer[],
+            ${rows.map((e) => e.at)}::bigint[]
+          ) AS e(event_id, campaign_id, advertiser_id, client_id, day, cost_micros, score, at_ms)
           ON CONFLICT (event_id) DO NOTHING
           RETURNING 1
         )
@@ -62,16 +44,21 @@ export class Ledger extends Effect.Service<Ledger>()("@adflow/store/Ledger", {
     /** Records clicks not yet recorded; answers how many rows were actually inserted. */
     const insertClicks = (events: ReadonlyArray<Events.Click>) => {
       if (events.length === 0) return Effect.succeed(0)
-      const rows = JSON.stringify(sortedBy(events, byEventId).map(clickRow))
+      const rows = sortedBy(events, byEventId)
       return sql<{ inserted: number }>`
         WITH inserted AS (
           INSERT INTO clicks (event_id, campaign_id, advertiser_id, client_id, day, cost_micros, at)
           SELECT e.event_id, e.campaign_id, e.advertiser_id, e.client_id, e.day, e.cost_micros,
                  timestamptz 'epoch' + e.at_ms * interval '1 millisecond'
-          FROM json_to_recordset(${rows}::json) AS e(
-            event_id text, campaign_id uuid, advertiser_id uuid, client_id uuid,
-            day integer, cost_micros bigint, at_ms bigint
-          )
+          FROM unnest(
+            ${rows.map((e) => e.event_id)}::text[],
+            ${rows.map((e) => e.campaign_id)}::uuid[],
+            ${rows.map((e) => e.advertiser_id)}::uuid[],
+            ${rows.map((e) => e.client_id)}::uuid[],
+            ${rows.map((e) => e.day)}::integer[],
+            ${rows.map((e) => Money.fromPrice(e.cost))}::bigint[],
+            ${rows.map((e) => e.at)}::bigint[]
+          ) AS e(event_id, campaign_id, advertiser_id, client_id, day, cost_micros, at_ms)
           ON CONFLICT (event_id) DO NOTHING
           RETURNING 1
         )
