@@ -1,6 +1,7 @@
 import { Events } from "@adflow/domain"
 import { Either, ParseResult, Schema } from "effect"
 import * as FastDecode from "./FastDecode.js"
+import * as FastEncode from "./FastEncode.js"
 import type { EventKind } from "./Topology.js"
 
 /** The largest event we accept; anything bigger is dead-lettered rather than parsed. */
@@ -12,7 +13,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true })
 const encodeEvent = Schema.encodeSync(Events.Event)
 
 export const encode = (event: Events.Event): Uint8Array =>
-  textEncoder.encode(JSON.stringify(encodeEvent(event)))
+  textEncoder.encode(FastEncode.encode(event) ?? JSON.stringify(encodeEvent(event)))
 
 const decoders: Record<EventKind, (input: unknown) => Either.Either<Events.Event, ParseResult.ParseError>> = {
   impression: Schema.decodeUnknownEither(Schema.parseJson(Events.Impression)),

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { BusError } from "./BusError.js"
 import * as EventCodec from "./EventCodec.js"
 import { NatsClient } from "./NatsClient.js"
+import * as PublishAcks from "./PublishAcks.js"
 import * as Topology from "./Topology.js"
 
 export interface PublishAck {
@@ -13,15 +14,16 @@ export interface PublishAck {
 
 /** Publishes events to JetStream with `Nats-Msg-Id` = event id, waiting for the store acknowledgement. */
 export class EventPublisher extends Effect.Service<EventPublisher>()("@adflow/bus/EventPublisher", {
-  effect: Effect.gen(function* () {
-    const { jetstream, prefix } = yield* NatsClient
+  scoped: Effect.gen(function* () {
+    const { connection, prefix } = yield* NatsClient
     const topology = Topology.make(prefix)
+    const publishAcked = yield* PublishAcks.make(connection)
 
     const publishBytes = (subject: string, data: Uint8Array, msgID?: string) =>
       Effect.tryPromise({
-        try: () => jetstream.publish(subject, data, msgID === undefined ? {} : { msgID }),
+        try: (): Promise<PublishAck> => publishAcked(subject, data, msgID),
         catch: BusError.from(`publish ${subject}`),
-      }).pipe(Effect.map((ack): PublishAck => ({ seq: ack.seq, duplicate: ack.duplicate })))
+      })
 
     const publish = (event: Events.Event) =>
       publishBytes(topology.eventSubject(EventCodec.kindOf(event)), EventCodec.encode(event), event.event_id)

@@ -11,15 +11,15 @@ import { Events } from "@adflow/domain"
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const INT32_MAX = 2_147_483_647
+export const INT32_MAX = 2_147_483_647
 
 type Json = Record<string, unknown>
 
-const isUuid = (value: unknown): value is string => typeof value === "string" && UUID.test(value)
-const isNonNegativeInt = (value: unknown): value is number =>
+export const isUuid = (value: unknown): value is string => typeof value === "string" && UUID.test(value)
+export const isNonNegativeInt = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0
-const isDay = (value: unknown): value is number => isNonNegativeInt(value) && value <= INT32_MAX
-const isPrice = (value: unknown): value is number =>
+export const isDay = (value: unknown): value is number => isNonNegativeInt(value) && value <= INT32_MAX
+export const isPrice = (value: unknown): value is number =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1e9
 
 /** `score` of an impression or click: optional, 0 when absent. */

@@ -70,6 +70,41 @@ layer(BusLive, { excludeTestServices: true })("bus", (it) => {
     }),
   )
 
+  it.effect("concurrent publishes each get their own acknowledgement, stored in turn", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      const events = Array.from({ length: 300 }, () => impression())
+      const acks = yield* publisher.publishAll(events)
+      assert.isTrue(acks.every((ack) => !ack.duplicate))
+      assert.strictEqual(new Set(acks.map((ack) => ack.seq)).size, events.length)
+      const read = yield* StreamReader.read({
+        stream: publisher.topology.eventsStream,
+        fromSeq: Math.min(...acks.map((ack) => ack.seq)),
+        untilSeq: Math.max(...acks.map((ack) => ack.seq)),
+      }).pipe(Stream.runCollect, Effect.map(Chunk.toArray))
+      // Each acknowledgement names the sequence where its own event was stored.
+      const bySeq = new Map(read.map((m) => [m.seq, m.data]))
+      events.forEach((event, k) =>
+        assert.deepStrictEqual(
+          EventCodec.decode("impression", bySeq.get(acks[k]!.seq)!),
+          Either.right(event),
+        ),
+      )
+    }),
+  )
+
+  it.effect("a publish that no stream takes fails with BusError", () =>
+    Effect.gen(function* () {
+      const publisher = yield* EventPublisher
+      const error = yield* Effect.flip(
+        publisher.publishBytes(`nowhere.${randomUUID()}`, encoder.encode("{}")),
+      )
+      assert.strictEqual(error._tag, "BusError")
+      assert.match(error.message, /no responders/)
+    }),
+  )
+
   it.effect("dead-letters a message with its reason and payload and acks it", () =>
     Effect.gen(function* () {
       yield* Provisioning.provision()

@@ -4,6 +4,7 @@ import { Cause, Context, Effect, Layer } from "effect"
 import type { ChainableCommander } from "ioredis"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
+import { campaignViewAt } from "./Outcomes.js"
 import type {
   Admission,
   CampaignCounters,
@@ -12,6 +13,7 @@ import type {
   ImpressionOutcome,
   RequestView,
   ScoreOutcome,
+  ServingView,
 } from "./Outcomes.js"
 import { RedisClient } from "./RedisClient.js"
 import * as Scripts from "./Scripts.js"
@@ -28,6 +30,13 @@ export interface AdmitImpression {
 export interface ReadForRequest {
   readonly clientId: ClientId
   readonly advertiserIds: ReadonlyArray<AdvertiserId>
+  readonly campaignIds: ReadonlyArray<CampaignId>
+}
+
+export interface ReadForServing {
+  readonly clientId: ClientId
+  /** Whether to read the client's whole score hash too. */
+  readonly scores: boolean
   readonly campaignIds: ReadonlyArray<CampaignId>
 }
 
@@ -52,6 +61,11 @@ export interface CountersApi {
   ) => Effect.Effect<ReadonlyArray<ScoreOutcome>, CountersError>
   /** Everything the ad request needs from Redis, in one round trip. */
   readonly readForRequest: (input: ReadForRequest) => Effect.Effect<RequestView, CountersError>
+  /**
+   * The ad request's read, in one round trip and flat: the client's whole score hash (or none)
+   * and the campaigns' counters, without maps or an object per campaign.
+   */
+  readonly readForServing: (input: ReadForServing) => Effect.Effect<ServingView, CountersError>
   /** Whether the client was shown the campaign (a click is accepted only then). */
   readonly hasSeen: (campaignId: CampaignId, clientId: ClientId) => Effect.Effect<boolean, CountersError>
   readonly campaignCounters: (campaignId: CampaignId) => Effect.Effect<CampaignCounters, CountersError>
@@ -95,28 +109,34 @@ const totalsFields = [
   Keys.CounterField.spentClicksMicros,
 ] as const
 
-/** Reads the flat reply of `Scripts.readForRequest`, whose length the caller checked; undefined if it is not integers where counts belong. */
+/**
+ * The two arrays of `Scripts.readForRequest`'s reply, or undefined if they are not what was
+ * asked for: `scoreCount` scores (strings or nil; -1: any number of advertiser id and score
+ * pairs), and four integers per campaign.
+ */
+const readReply = (reply: unknown, scoreCount: number, campaignCount: number): ServingView | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined
+  const [scores, counters] = reply as [unknown, unknown]
+  if (!Array.isArray(scores) || !Array.isArray(counters) || counters.length !== 4 * campaignCount)
+    return undefined
+  if (scoreCount === -1) {
+    if (scores.length % 2 !== 0) return undefined
+    for (const value of scores) if (typeof value !== "string") return undefined
+  } else if (scores.length !== scoreCount) return undefined
+  for (let k = 0; k < counters.length; k += 4)
+    if (typeof counters[k] !== "number" || typeof counters[k + 1] !== "number") return undefined
+  return { scores: scores as ReadonlyArray<string>, counters: counters as ReadonlyArray<number> }
+}
+
 const toRequestView = (
-  reply: ReadonlyArray<unknown>,
+  { scores: scoreReplies, counters }: ServingView,
   advertiserIds: ReadonlyArray<AdvertiserId>,
   campaignIds: ReadonlyArray<CampaignId>,
-): RequestView | undefined => {
+): RequestView => {
   const scores = new Map<AdvertiserId, number>()
-  let next = 0
-  for (const advertiserId of advertiserIds) scores.set(advertiserId, count(reply[next++]))
+  for (let a = 0; a < advertiserIds.length; a++) scores.set(advertiserIds[a]!, count(scoreReplies[a]))
   const campaigns = new Map<CampaignId, CampaignView>()
-  for (const campaignId of campaignIds) {
-    const impressions = reply[next]
-    const clicks = reply[next + 1]
-    if (typeof impressions !== "number" || typeof clicks !== "number") return undefined
-    campaigns.set(campaignId, {
-      impressions,
-      clicks,
-      seen: reply[next + 2] === 1,
-      clicked: reply[next + 3] === 1,
-    })
-    next += 4
-  }
+  for (let k = 0; k < campaignIds.length; k++) campaigns.set(campaignIds[k]!, campaignViewAt(counters, k))
   return { scores, campaigns }
 }
 
@@ -235,27 +255,43 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
         isScoreOutcome,
       )
 
-    // One script call: the client's scores, then impressions, clicks, seen, clicked per campaign,
-    // flat (see Scripts.readForRequest). Each ioredis command costs the API ~10 µs of CPU, so this
+    // One script call: the client's scores, then impressions, clicks, seen, clicked per campaign
+    // (see Scripts.readForRequest). Each ioredis command costs the API ~10 µs of CPU, so this
     // is one command whatever the number of campaigns.
-    const readForRequest = ({ advertiserIds, campaignIds, clientId }: ReadForRequest) => {
-      if (advertiserIds.length === 0 && campaignIds.length === 0)
-        return Effect.succeed<RequestView>({ scores: new Map(), campaigns: new Map() })
+    const read = (
+      clientId: ClientId,
+      scores: ReadonlyArray<AdvertiserId> | "all",
+      campaignIds: ReadonlyArray<CampaignId>,
+    ): Effect.Effect<ServingView, CountersError> => {
       const keys: Array<string> = [Keys.scores(clientId)]
       for (const campaignId of campaignIds) keys.push(Keys.campaignTag(campaignId))
+      const args =
+        scores === "all"
+          ? [clientId, Scripts.ScoresRead.all]
+          : [clientId, Scripts.ScoresRead.listed, ...scores]
       return Effect.tryPromise({
-        try: () => Scripts.run(redis, Scripts.readForRequest, keys, [clientId, ...advertiserIds]),
+        try: () => Scripts.run(redis, Scripts.readForRequest, keys, args),
         catch: CountersError.from("readForRequest"),
       }).pipe(
         Effect.flatMap((reply) => {
-          const view =
-            Array.isArray(reply) && reply.length === advertiserIds.length + 4 * campaignIds.length
-              ? toRequestView(reply, advertiserIds, campaignIds)
-              : undefined
+          const view = readReply(reply, scores === "all" ? -1 : scores.length, campaignIds.length)
           return view === undefined ? Effect.fail(unexpected("readForRequest", reply)) : Effect.succeed(view)
         }),
       )
     }
+
+    const readForRequest = ({ advertiserIds, campaignIds, clientId }: ReadForRequest) =>
+      advertiserIds.length === 0 && campaignIds.length === 0
+        ? Effect.succeed<RequestView>({ scores: new Map(), campaigns: new Map() })
+        : read(clientId, advertiserIds, campaignIds).pipe(
+            Effect.map((view) => toRequestView(view, advertiserIds, campaignIds)),
+          )
+
+    const noScores: ReadonlyArray<AdvertiserId> = []
+    const readForServing = ({ campaignIds, clientId, scores }: ReadForServing) =>
+      !scores && campaignIds.length === 0
+        ? Effect.succeed<ServingView>({ scores: [], counters: [] })
+        : read(clientId, scores ? "all" : noScores, campaignIds)
 
     const hasSeen = (campaignId: CampaignId, clientId: ClientId) =>
       Effect.tryPromise({
@@ -300,6 +336,7 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       applyClicks,
       applyScores,
       readForRequest,
+      readForServing,
       hasSeen,
       campaignCounters,
       wipe,

@@ -35,3 +35,19 @@ export interface RequestView {
   readonly scores: ReadonlyMap<AdvertiserId, number>
   readonly campaigns: ReadonlyMap<CampaignId, CampaignView>
 }
+
+/** `Counters.readForServing`'s answer, flat: no map, and no object per campaign. */
+export interface ServingView {
+  /** The client's whole score hash as stored (advertiser id, score, ...); empty if not asked for. */
+  readonly scores: ReadonlyArray<string>
+  /** Per campaign asked for, in its order: impressions, clicks, seen (0/1), clicked (0/1). */
+  readonly counters: ReadonlyArray<number>
+}
+
+/** The k-th campaign of `ServingView.counters`. */
+export const campaignViewAt = (counters: ReadonlyArray<number>, k: number): CampaignView => ({
+  impressions: counters[4 * k]!,
+  clicks: counters[4 * k + 1]!,
+  seen: counters[4 * k + 2] === 1,
+  clicked: counters[4 * k + 3] === 1,
+})

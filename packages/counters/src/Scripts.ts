@@ -143,42 +143,54 @@ return out
 /** HMGET takes at most this many advertiser ids per call: Lua's `unpack` is bounded by its C stack. */
 const UNPACK_CHUNK = 1000
 
+/** ARGV[2] of `readForRequest`: which of the client's scores to read. */
+export const ScoresRead = { listed: "listed", all: "all" } as const
+
 /**
  * KEYS: the client's scores, then per campaign its hash tag (`Keys.campaignTag`, prefixed by
  * ioredis like any key), to which the script appends the suffixes of totals, seen and clicked:
  * one key per campaign instead of three, since building and prefixing keys is most of what a
- * large read costs the client. ARGV: client id, then advertiser ids.
+ * large read costs the client. ARGV: client id, `ScoresRead.listed` then advertiser ids, or
+ * `ScoresRead.all` for the whole score hash (the ad request: sending ~50 advertiser ids cost
+ * the API more than the hash's reply).
  *
- * Answers everything the ad request reads as one flat reply: one score per advertiser (the
- * stored string, or nil), then per campaign impressions, clicks, seen (0/1), clicked (0/1) as
- * integers, so the client parses no strings for them. Read only; a single Redis is assumed (the
- * campaigns span many cluster slots).
+ * Answers everything the request reads as two arrays: the scores (listed: one per advertiser,
+ * the stored string or nil; all: advertiser id, score, ... as HGETALL), then per campaign
+ * impressions, clicks, seen (0/1), clicked (0/1) as integers, so the client parses no strings
+ * for them. Read only; a single Redis is assumed (the campaigns span many cluster slots).
  */
 export const readForRequest: Script = {
   name: "adflowReadForRequest",
   keys: "variable",
   lua: `
-local reply = {}
-local n = 0
-local advertisers = #ARGV
-for first = 2, advertisers, ${UNPACK_CHUNK} do
-  local scores = redis.call('HMGET', KEYS[1], unpack(ARGV, first, math.min(first + ${UNPACK_CHUNK - 1}, advertisers)))
-  for i = 1, #scores do reply[n + i] = scores[i] end
-  n = n + #scores
+local scores
+if ARGV[2] == '${ScoresRead.all}' then
+  scores = redis.call('HGETALL', KEYS[1])
+else
+  scores = {}
+  local n = 0
+  local advertisers = #ARGV
+  for first = 3, advertisers, ${UNPACK_CHUNK} do
+    local some = redis.call('HMGET', KEYS[1], unpack(ARGV, first, math.min(first + ${UNPACK_CHUNK - 1}, advertisers)))
+    for i = 1, #some do scores[n + i] = some[i] end
+    n = n + #some
+  end
 end
+local counters = {}
+local n = 0
 local client = ARGV[1]
 for k = 2, #KEYS do
   local tag = KEYS[k]
   local totals = redis.call('HMGET', tag .. '${Keys.CampaignKeySuffix.totals}', 'impressions', 'clicks')
   local impressions, clicks = tonumber(totals[1] or 0), tonumber(totals[2] or 0)
   if not (impressions and clicks) then return redis.error_reply('ERR non-numeric counts in ' .. tag) end
-  reply[n + 1] = impressions
-  reply[n + 2] = clicks
-  reply[n + 3] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.seen}', client)
-  reply[n + 4] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.clicked}', client)
+  counters[n + 1] = impressions
+  counters[n + 2] = clicks
+  counters[n + 3] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.seen}', client)
+  counters[n + 4] = redis.call('SISMEMBER', tag .. '${Keys.CampaignKeySuffix.clicked}', client)
   n = n + 4
 end
-return reply
+return { scores, counters }
 `,
 }
 

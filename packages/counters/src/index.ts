@@ -1,5 +1,11 @@
 export { ClickLearning, type ClickLearningApi, type ClickObservations } from "./ClickLearning.js"
-export { Counters, type AdmitImpression, type CountersApi, type ReadForRequest } from "./Counters.js"
+export {
+  Counters,
+  type AdmitImpression,
+  type CountersApi,
+  type ReadForRequest,
+  type ReadForServing,
+} from "./Counters.js"
 export { CountersError } from "./CountersError.js"
 export * as Keys from "./Keys.js"
 export type {
@@ -10,7 +16,9 @@ export type {
   ImpressionOutcome,
   RequestView,
   ScoreOutcome,
+  ServingView,
 } from "./Outcomes.js"
+export { campaignViewAt } from "./Outcomes.js"
 export { RedisClient, type RedisClientOptions } from "./RedisClient.js"
 export { MirroredAdmission } from "./MirroredAdmission.js"
 export { RebuildFlag, type RebuildFlagApi } from "./RebuildFlag.js"

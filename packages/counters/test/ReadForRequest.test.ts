@@ -1,4 +1,4 @@
-import { Counters, Keys, RedisClient } from "@adflow/counters"
+import { campaignViewAt, Counters, Keys, RedisClient } from "@adflow/counters"
 import type { CampaignId } from "@adflow/domain"
 import { Money } from "@adflow/domain"
 import { StackUrls } from "@adflow/testkit"
@@ -272,6 +272,95 @@ it.layer(layer)("readForRequest", (it) => {
         counters.readForRequest({ clientId: wrongScores, advertiserIds: [advertiserId()], campaignIds: [] }),
       )
       assert.match(scoresNotAHash.message, /WRONGTYPE/)
+    }),
+  )
+})
+
+it.layer(layer)("readForServing", (it) => {
+  it.effect("reads the client's whole score hash and each campaign's counters, flat and in order", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const client = clientId()
+      const other = clientId()
+      const [first, second, othersAdvertiser] = [advertiserId(), advertiserId(), advertiserId()]
+      const [shown, clickedCampaign, unknown] = [campaignId(), campaignId(), campaignId()]
+      yield* counters.applyScores([
+        scoreUpdate(client, first, 17, 1),
+        scoreUpdate(client, second, 4, 1),
+        scoreUpdate(other, othersAdvertiser, 9, 1),
+      ])
+      yield* counters.applyImpressions([
+        impression(shown, client),
+        impression(shown, other),
+        impression(clickedCampaign, client),
+      ])
+      yield* counters.applyClicks([click(clickedCampaign, client)])
+
+      const view = yield* counters.readForServing({
+        clientId: client,
+        scores: true,
+        campaignIds: [shown, clickedCampaign, unknown],
+      })
+      const pairs: Array<[string, number]> = []
+      for (let k = 0; k < view.scores.length; k += 2)
+        pairs.push([view.scores[k]!, Number(view.scores[k + 1])])
+      assert.deepStrictEqual(
+        pairs.sort(([a], [b]) => a.localeCompare(b)),
+        (
+          [
+            [first, 17],
+            [second, 4],
+          ] as Array<[string, number]>
+        ).sort(([a], [b]) => a.localeCompare(b)),
+      )
+      assert.deepStrictEqual(view.counters, [2, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0])
+      assert.deepStrictEqual(campaignViewAt(view.counters, 1), {
+        impressions: 1,
+        clicks: 1,
+        seen: true,
+        clicked: true,
+      })
+    }),
+  )
+
+  it.effect("without scores, or for a client without any, answers no scores", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const client = clientId()
+      const campaign = campaignId()
+      yield* counters.applyScores([scoreUpdate(client, advertiserId(), 3, 1)])
+      yield* counters.applyImpressions([impression(campaign, client)])
+
+      const countersOnly = yield* counters.readForServing({
+        clientId: client,
+        scores: false,
+        campaignIds: [campaign],
+      })
+      assert.deepStrictEqual(countersOnly, { scores: [], counters: [1, 0, 1, 0] })
+
+      const unscored = yield* counters.readForServing({
+        clientId: clientId(),
+        scores: true,
+        campaignIds: [campaign],
+      })
+      assert.deepStrictEqual(unscored, { scores: [], counters: [1, 0, 0, 0] })
+
+      const neither = yield* counters.readForServing({ clientId: client, scores: false, campaignIds: [] })
+      assert.deepStrictEqual(neither, { scores: [], counters: [] })
+    }),
+  )
+
+  it.effect("fails with CountersError when the score hash is not a hash", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const { redis } = yield* RedisClient
+      const client = clientId()
+      yield* Effect.promise(() => redis.set(Keys.scores(client), "x"))
+      const error = yield* Effect.flip(
+        counters.readForServing({ clientId: client, scores: true, campaignIds: [] }),
+      )
+      assert.strictEqual(error.operation, "readForRequest")
+      assert.match(error.message, /WRONGTYPE/)
     }),
   )
 })

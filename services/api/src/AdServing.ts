@@ -1,8 +1,7 @@
 import { EventPublisher } from "@adflow/bus"
-import { ClickLearning, Counters, MirroredAdmission, type CampaignView } from "@adflow/counters"
+import { ClickLearning, Counters, MirroredAdmission } from "@adflow/counters"
 import {
   type Ad,
-  type CampaignId,
   CampaignLifecycle,
   type ClientId,
   type Day,
@@ -94,16 +93,10 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       return valuation
     }
 
-    /** Counters as read, remembering the highest impressions count seen per campaign. */
-    const noteFloor = (
-      campaigns: ReadonlyArray<ServingCampaign>,
-      views: ReadonlyMap<CampaignId, CampaignView>,
-    ) => {
-      for (const campaign of campaigns) {
-        const view = views.get(campaign.campaign_id)
-        if (view !== undefined) floor.raise(campaign.slot, view.impressions)
-      }
-      return views
+    /** Counters as read (flat, `ServingView.counters`), remembering the highest impressions count seen per campaign. */
+    const noteFloor = (campaigns: ReadonlyArray<ServingCampaign>, counters: ReadonlyArray<number>) => {
+      for (let k = 0; k < campaigns.length; k++) floor.raise(campaigns[k]!.slot, counters[4 * k]!)
+      return counters
     }
 
     /**
@@ -119,28 +112,28 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       const optimisticCounts = Ranking.optimisticCounts(candidates, floor)
       const positions = Ranking.firstWindow(candidates, optimisticCounts, valuation)
       const firstCampaigns = positions.map((i) => campaigns[i]!)
-      const first = yield* counters.readForRequest({
+      const first = yield* counters.readForServing({
         clientId,
-        advertiserIds: candidates.advertiserIds,
+        scores: true,
         campaignIds: firstCampaigns.map((c) => c.campaign_id),
       })
       const search = new Ranking.Search(
         candidates,
         optimisticCounts,
         first.scores,
-        { positions, counters: noteFloor(firstCampaigns, first.campaigns) },
+        { positions, counters: noteFloor(firstCampaigns, first.counters) },
         valuation,
       )
       for (;;) {
         const step = search.next()
         if (step._tag === "None") return Option.none<ServingCampaign>()
         if (step._tag === "Read") {
-          const view = yield* counters.readForRequest({
+          const view = yield* counters.readForServing({
             clientId,
-            advertiserIds: [],
+            scores: false,
             campaignIds: step.campaigns.map((c) => c.campaign_id),
           })
-          search.read(noteFloor(step.campaigns, view.campaigns))
+          search.read(noteFloor(step.campaigns, view.counters))
           continue
         }
         const { candidate } = step

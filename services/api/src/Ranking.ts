@@ -1,4 +1,4 @@
-import type { CampaignView } from "@adflow/counters"
+import { type CampaignView, campaignViewAt } from "@adflow/counters"
 import { type AdvertiserId, type CampaignId, Engine } from "@adflow/domain"
 import type { ServingCampaign } from "./CampaignIndex.js"
 import type { ImpressionFloors } from "./ImpressionFloors.js"
@@ -56,6 +56,8 @@ export interface CandidateSet {
   readonly advertiserIds: ReadonlyArray<AdvertiserId>
   /** Per campaign, the position of its advertiser in `advertiserIds`. */
   readonly advertiserOf: Int32Array
+  /** Per advertiser in `advertiserIds`, its position there. */
+  readonly advertiserPositions: ReadonlyMap<string, number>
   /** Per campaign, what the engine values it by, and its `slot`: the search reads no campaign object. */
   readonly terms: Engine.Ranking.TermsTable
   readonly slots: Int32Array
@@ -77,6 +79,7 @@ export const candidateSet = (campaigns: ReadonlyArray<ServingCampaign>): Candida
     campaigns,
     advertiserIds: Array.from(positions.keys()),
     advertiserOf,
+    advertiserPositions: positions,
     terms: new Engine.Ranking.TermsTable(campaigns),
     slots: Int32Array.from(campaigns, (campaign) => campaign.slot),
   }
@@ -183,19 +186,23 @@ export class Search {
    * checks dates and targeting once more for the one it admits).
    */
   constructor(
-    { advertiserIds, advertiserOf, campaigns, terms }: CandidateSet,
+    { advertiserIds, advertiserOf, advertiserPositions, campaigns, terms }: CandidateSet,
     optimisticCounts: Float64Array,
-    scores: ReadonlyMap<string, number>,
-    /** The counters read with the scores: of the candidates at `positions` (`firstWindow`). */
+    /** The client's scores as stored (advertiser id, score, ...: `ServingView.scores`); 0 for any other advertiser. */
+    scores: ReadonlyArray<string>,
+    /** The counters read with the scores: of the candidates at `positions` (`firstWindow`), flat as `ServingView.counters`. */
     first: {
       readonly positions: ReadonlyArray<number>
-      readonly counters: ReadonlyMap<CampaignId, CampaignView>
+      readonly counters: ReadonlyArray<number>
     },
     valuation: Engine.Ranking.Valuation,
   ) {
     const n = campaigns.length
     const advertiserScores = new Float64Array(advertiserIds.length)
-    for (let a = 0; a < advertiserIds.length; a++) advertiserScores[a] = scores.get(advertiserIds[a]!) ?? 0
+    for (let k = 0; k < scores.length; k += 2) {
+      const a = advertiserPositions.get(scores[k]!)
+      if (a !== undefined) advertiserScores[a] = Number(scores[k + 1])
+    }
     this.#campaigns = campaigns
     this.#terms = terms
     this.#scores = new Float64Array(n)
@@ -209,9 +216,10 @@ export class Search {
       this.#scores[i] = score
       if (score > maxScore) maxScore = score
     }
-    for (const i of first.positions) {
-      const counters = first.counters.get(campaigns[i]!.campaign_id)
-      if (counters !== undefined) this.#read[i] = repeatable(campaigns[i]!, counters)
+    const { counters, positions } = first
+    for (let k = 0; k < positions.length; k++) {
+      const i = positions[k]!
+      this.#read[i] = repeatable(campaigns[i]!, campaignViewAt(counters, k))
     }
     this.#maxScore = maxScore
     for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap.add(i)
@@ -250,13 +258,15 @@ export class Search {
     return { _tag: "Read", campaigns }
   }
 
-  /** The counters of the campaigns the last `Read` step named: they rejoin at their true value. */
-  read(counters: ReadonlyMap<CampaignId, CampaignView>): void {
-    for (const i of this.#pending) {
-      const campaign = this.#campaigns[i]!
-      const view = counters.get(campaign.campaign_id)
-      if (view === undefined) continue
-      this.#read[i] = repeatable(campaign, view)
+  /**
+   * The counters of the campaigns the last `Read` step named, in its order and flat as
+   * `ServingView.counters`: they rejoin at their true value.
+   */
+  read(counters: ReadonlyArray<number>): void {
+    const pending = this.#pending
+    for (let k = 0; k < pending.length; k++) {
+      const i = pending[k]!
+      this.#read[i] = repeatable(this.#campaigns[i]!, campaignViewAt(counters, k))
       if (this.#value(i)) this.#heap.push(i)
     }
     this.#pending = []

@@ -47,6 +47,14 @@ const floorsOf = (campaigns: ReadonlyArray<ServingCampaign>, byId: ReadonlyMap<C
   return floors
 }
 
+/** Scores as `Counters.readForServing` answers them: advertiser id, score as stored, ... */
+const flatScores = (scores: ReadonlyMap<string, number>) =>
+  [...scores].flatMap(([id, score]) => [id, String(score)])
+
+/** Counters as `Counters.readForServing` answers them: four numbers per campaign. */
+const flatCounters = (views: ReadonlyArray<CampaignView>) =>
+  views.flatMap((v) => [v.impressions, v.clicks, v.seen ? 1 : 0, v.clicked ? 1 : 0])
+
 const client = { gender: "MALE", age: 30, location: "Moscow" } as const
 
 /** A market of one request: campaigns, their true counters, the client's scores, and this instance's floors. */
@@ -188,8 +196,8 @@ const chooseInWindows = (
   const search = new Ranking.Search(
     set,
     optimisticCounts,
-    m.scoreOf,
-    { positions, counters: new Map(read) },
+    flatScores(m.scoreOf),
+    { positions, counters: flatCounters(first.map((c) => m.truth.get(c.campaign_id)!)) },
     valuation,
   )
   for (;;) {
@@ -201,14 +209,14 @@ const chooseInWindows = (
       return { chosen: step.candidate, reads, admitted }
     }
     assert.isAtMost(step.campaigns.length, m.window)
-    const views = new Map<CampaignId, CampaignView>()
+    const views: Array<CampaignView> = []
     for (const campaign of step.campaigns) {
       assert.isFalse(read.has(campaign.campaign_id), "a campaign is read at most once")
       read.set(campaign.campaign_id, m.truth.get(campaign.campaign_id)!)
-      views.set(campaign.campaign_id, m.truth.get(campaign.campaign_id)!)
+      views.push(m.truth.get(campaign.campaign_id)!)
     }
     reads++
-    search.read(views)
+    search.read(flatCounters(views))
   }
 }
 
@@ -349,27 +357,16 @@ describe("windowed counter reads around the engine", () => {
     const set = Ranking.candidateSet(campaigns)
     const optimisticCounts = Ranking.optimisticCounts(set, new ImpressionFloors())
     assert.deepStrictEqual(Ranking.firstWindow(set, optimisticCounts, valuation, 2), [1, 2])
-    const search = new Ranking.Search(
-      set,
-      optimisticCounts,
-      new Map(),
-      { positions: [], counters: new Map() },
-      valuation,
-    )
+    const search = new Ranking.Search(set, optimisticCounts, [], { positions: [], counters: [] }, valuation)
     assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [dear, middle] })
     const unseen = { impressions: 0, clicks: 0, seen: false, clicked: false }
-    search.read(
-      new Map([
-        [dear.campaign_id, { ...unseen, seen: true }],
-        [middle.campaign_id, unseen],
-      ]),
-    )
+    search.read(flatCounters([{ ...unseen, seen: true }, unseen]))
     // The middle one, read and unseen, beats every unread bound: admit it.
     const admit = search.next(2)
     assert.strictEqual(admit._tag === "Admit" && admit.candidate.campaign, middle)
     // Refused: the cheap one is the best bound left (the seen dear one comes after every unseen).
     assert.deepStrictEqual(search.next(2), { _tag: "Read", campaigns: [cheap] })
-    search.read(new Map([[cheap.campaign_id, unseen]]))
+    search.read(flatCounters([unseen]))
     const next = search.next(2)
     assert.strictEqual(next._tag === "Admit" && next.candidate.campaign, cheap)
     const last = search.next(2)
