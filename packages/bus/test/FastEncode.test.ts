@@ -1,4 +1,5 @@
-import { Events } from "@adflow/domain"
+import { AdvertiserId, CampaignId, Events } from "@adflow/domain"
+import { TestEvents } from "@adflow/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Schema } from "effect"
 import * as FastEncode from "../src/FastEncode.js"
@@ -85,20 +86,13 @@ describe("FastEncode", () => {
   )
 
   it("takes well-formed events itself, so the schema is only the slow path", () => {
-    const impression = new Events.Impression({
-      v: 1,
-      event_id: Events.impressionId(
-        "0b8e7f4e-1d2a-4c3b-9a8f-6e5d4c3b2a10",
-        "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-      ),
-      campaign_id: "0b8e7f4e-1d2a-4c3b-9a8f-6e5d4c3b2a10" as never,
-      advertiser_id: "1c9f8e7d-6c5b-4a39-8827-1605f4e3d2c1" as never,
-      client_id: "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0" as never,
-      day: 3 as never,
-      cost: 0.25,
-      score: 12,
-      at: 1_700_000_000_000,
-    })
+    const impression = TestEvents.impression(
+      {
+        campaignId: CampaignId.make("0b8e7f4e-1d2a-4c3b-9a8f-6e5d4c3b2a10"),
+        advertiserId: AdvertiserId.make("1c9f8e7d-6c5b-4a39-8827-1605f4e3d2c1"),
+      },
+      "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+    )
     assert.strictEqual(
       FastEncode.encode(impression),
       JSON.stringify(Schema.encodeSync(Events.Event)(impression)),
