@@ -10,6 +10,17 @@ export interface ConsumeOptions {
   readonly maxMessages: number
 }
 
+/** The processor's durable pull consumer for `kind` (provisioned by `Provisioning`). */
+const durableConsumer = (kind: Topology.EventKind) =>
+  Effect.gen(function* () {
+    const { jetstream, prefix } = yield* NatsClient
+    const topology = Topology.make(prefix)
+    return yield* Effect.tryPromise({
+      try: () => jetstream.consumers.get(topology.eventsStream, topology.consumerName(kind)),
+      catch: BusError.from(`get consumer ${topology.consumerName(kind)}`),
+    })
+  })
+
 /**
  * The messages of one kind's durable pull consumer as a Stream. Several processes may consume
  * the same durable consumer: JetStream spreads messages among them. The client library keeps
@@ -18,12 +29,7 @@ export interface ConsumeOptions {
 export const deliveries = (kind: Topology.EventKind, options: ConsumeOptions) =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const { jetstream, prefix } = yield* NatsClient
-      const topology = Topology.make(prefix)
-      const consumer = yield* Effect.tryPromise({
-        try: () => jetstream.consumers.get(topology.eventsStream, topology.consumerName(kind)),
-        catch: BusError.from(`get consumer ${topology.consumerName(kind)}`),
-      })
+      const consumer = yield* durableConsumer(kind)
       return MessageStream.fromConsumer(
         () => consumer.consume({ max_messages: options.maxMessages }),
         `consume ${kind}`,
@@ -43,12 +49,7 @@ export const subscribe = (
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const { jetstream, prefix } = yield* NatsClient
-      const topology = Topology.make(prefix)
-      const consumer = yield* Effect.tryPromise({
-        try: () => jetstream.consumers.get(topology.eventsStream, topology.consumerName(kind)),
-        catch: BusError.from(`get consumer ${topology.consumerName(kind)}`),
-      })
+      const consumer = yield* durableConsumer(kind)
       const messages = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () =>

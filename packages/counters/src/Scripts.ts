@@ -66,8 +66,8 @@ for i = 1, #KEYS do
     out[i] = 'duplicate'
   else
     local totals = tag .. '${Keys.CampaignKeySuffix.totals}'
-    redis.call('HINCRBY', totals, 'impressions', 1)
-    redis.call('HINCRBY', totals, 'spent_impressions_micros', ARGV[2 * i])
+    redis.call('HINCRBY', totals, '${Keys.CounterField.impressions}', 1)
+    redis.call('HINCRBY', totals, '${Keys.CounterField.spentImpressionsMicros}', ARGV[2 * i])
     out[i] = 'applied'
   end
 end
@@ -93,8 +93,8 @@ for i = 1, #KEYS do
     out[i] = 'duplicate'
   else
     local totals = tag .. '${Keys.CampaignKeySuffix.totals}'
-    redis.call('HINCRBY', totals, 'clicks', 1)
-    redis.call('HINCRBY', totals, 'spent_clicks_micros', ARGV[2 * i])
+    redis.call('HINCRBY', totals, '${Keys.CounterField.clicks}', 1)
+    redis.call('HINCRBY', totals, '${Keys.CounterField.spentClicksMicros}', ARGV[2 * i])
     out[i] = 'applied'
   end
 end
@@ -181,7 +181,7 @@ local n = 0
 local client = ARGV[1]
 for k = 2, #KEYS do
   local tag = KEYS[k]
-  local totals = redis.call('HMGET', tag .. '${Keys.CampaignKeySuffix.totals}', 'impressions', 'clicks')
+  local totals = redis.call('HMGET', tag .. '${Keys.CampaignKeySuffix.totals}', '${Keys.CounterField.impressions}', '${Keys.CounterField.clicks}')
   local impressions, clicks = tonumber(totals[1] or 0), tonumber(totals[2] or 0)
   if not (impressions and clicks) then return redis.error_reply('ERR non-numeric counts in ' .. tag) end
   counters[n + 1] = impressions
