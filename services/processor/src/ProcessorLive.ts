@@ -8,38 +8,30 @@ import { RebuildMirror } from "./RebuildMirror.js"
 import { ProcessorConfig, type ProcessorSettings } from "./ProcessorConfig.js"
 import * as Pipeline from "./Pipeline.js"
 
+/** A batch handler over these projections, with the ledger and campaign directory every handler shares. */
+const handlerWriting = <E, R>(
+  projections: Layer.Layer<Counters | ClickLearning | AnalyticsWriter | RebuildMirror, E, R>,
+) =>
+  BatchHandler.Default.pipe(
+    Layer.provide(CampaignDirectory.Default),
+    Layer.provide(Layer.mergeAll(projections, Ledger.Default, MlScoreStore.Default, CampaignRepo.Default)),
+  )
+
 /** The batch handler with everything it writes to; needs the four server clients and a ProcessorConfig. */
-export const ProcessorServices = BatchHandler.Default.pipe(
-  Layer.provide(CampaignDirectory.Default),
-  Layer.provide(
-    Layer.mergeAll(
-      Counters.layer,
-      ClickLearning.layer,
-      Ledger.Default,
-      MlScoreStore.Default,
-      CampaignRepo.Default,
-      AnalyticsWriter.Default,
-      RebuildMirror.layer,
-    ),
-  ),
+export const ProcessorServices = handlerWriting(
+  Layer.mergeAll(Counters.layer, ClickLearning.layer, AnalyticsWriter.Default, RebuildMirror.layer),
 )
 
 /**
  * The batch handler a rebuild replays through: it writes the staging counters and events table
  * only, and learns no click rates (the API is using them; the replay would count old events twice).
  */
-export const RebuildServices = BatchHandler.Default.pipe(
-  Layer.provide(CampaignDirectory.Default),
-  Layer.provide(
-    Layer.mergeAll(
-      StagingCounters.asCounters,
-      ClickLearning.readOnly,
-      Ledger.Default,
-      MlScoreStore.Default,
-      CampaignRepo.Default,
-      AnalyticsWriter.staging,
-      RebuildMirror.disabled,
-    ),
+export const RebuildServices = handlerWriting(
+  Layer.mergeAll(
+    StagingCounters.asCounters,
+    ClickLearning.readOnly,
+    AnalyticsWriter.staging,
+    RebuildMirror.disabled,
   ),
 )
 
