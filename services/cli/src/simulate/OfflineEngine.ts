@@ -3,14 +3,15 @@ import type { ClickModel } from "./ClickModels.js"
 import { activeOn, scoreKey, type SimCampaign, targetingMatches } from "./Market.js"
 import * as Oracle from "./Oracle.js"
 import type { Scenario } from "./Scenario.js"
-import type { TapeEvent } from "./Tape.js"
+import { scoreChanged, type TapeEvent } from "./Tape.js"
 
 /**
  * A scenario played against the engine's pure rules in memory, without the API, Redis or the
- * processor: requests one at a time, counters exact, the learned click-rate table re-estimated
- * every `refreshEvery` requests (the API re-reads it every 2 s). Seconds per run instead of
- * minutes, so engine settings can be compared over many seeds; the real system is then checked
- * with `adflow simulate`, which plays the same scenario over HTTP.
+ * processor: counters exact, `concurrency` requests ranked on the same counters, the learned
+ * click-rate table re-estimated every `refreshEvery` requests (the API re-estimates it from its
+ * own answers at most every 20 ms). Under a second per run instead of half a minute, so engine
+ * settings can be compared over many seeds; the real system is then checked with
+ * `adflow simulate`, which plays the same scenario over HTTP.
  */
 export interface OfflineOptions {
   readonly policy: Engine.Ranking.Policy
@@ -109,12 +110,7 @@ export const run = (scenario: Scenario, model: ClickModel, options: OfflineOptio
       }
       for (const score of round.scoreChanges) {
         scores.set(scoreKey(score.client_id, score.advertiser_id), score.score)
-        tape.push({
-          _tag: "Score",
-          clientId: score.client_id,
-          advertiserId: score.advertiser_id,
-          score: score.score,
-        })
+        tape.push(scoreChanged(score))
       }
       let sumImpression = 0
       let sumClick = 0

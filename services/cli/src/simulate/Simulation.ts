@@ -16,7 +16,7 @@ import * as Oracle from "./Oracle.js"
 import { buildReport, type Report } from "./Report.js"
 import * as Scenario from "./Scenario.js"
 import { compareDaily, compareStats } from "./StatsCheck.js"
-import type { TapeEvent } from "./Tape.js"
+import { scoreChanged, type TapeEvent } from "./Tape.js"
 
 export interface SimulationConfig {
   readonly url: string
@@ -217,12 +217,7 @@ export const run = (config: SimulationConfig): Effect.Effect<Report, SimulationE
             continue
           }
           scores.set(scoreKey(score.client_id, score.advertiser_id), score.score)
-          tape.push({
-            _tag: "Score",
-            clientId: score.client_id,
-            advertiserId: score.advertiser_id,
-            score: score.score,
-          })
+          tape.push(scoreChanged(score))
         }
       })
 

@@ -1,3 +1,5 @@
+import type { MlScore } from "./Market.js"
+
 /**
  * What happened in a run, in the order the simulator issued it: the oracle replays this tape
  * offline, so it answers exactly the requests the engine answered, under the same prices and
@@ -18,3 +20,11 @@ export type TapeEvent =
       readonly cost_per_impression: number
       readonly cost_per_click: number
     }
+
+/** The tape's record of a score change the API accepted. */
+export const scoreChanged = (score: MlScore): TapeEvent => ({
+  _tag: "Score",
+  clientId: score.client_id,
+  advertiserId: score.advertiser_id,
+  score: score.score,
+})
