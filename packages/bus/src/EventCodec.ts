@@ -12,8 +12,11 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true })
 
 const encodeEvent = Schema.encodeSync(Events.Event)
 
-export const encode = (event: Events.Event): Uint8Array =>
-  textEncoder.encode(FastEncode.encode(event) ?? JSON.stringify(encodeEvent(event)))
+/** The event as the JSON text that goes on the wire. */
+export const encodeText = (event: Events.Event): string =>
+  FastEncode.encode(event) ?? JSON.stringify(encodeEvent(event))
+
+export const encode = (event: Events.Event): Uint8Array => textEncoder.encode(encodeText(event))
 
 const decoders: Record<EventKind, (input: unknown) => Either.Either<Events.Event, ParseResult.ParseError>> = {
   impression: Schema.decodeUnknownEither(Schema.parseJson(Events.Impression)),

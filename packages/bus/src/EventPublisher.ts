@@ -6,6 +6,8 @@ import { NatsClient } from "./NatsClient.js"
 import * as PublishAcks from "./PublishAcks.js"
 import * as Topology from "./Topology.js"
 
+const textEncoder = new TextEncoder()
+
 export interface PublishAck {
   readonly seq: number
   /** True when JetStream already held an event with this id (inside its duplicate window). */
@@ -28,8 +30,13 @@ export class EventPublisher extends Effect.Service<EventPublisher>()("@adflow/bu
     const publish = (event: Events.Event) =>
       publishBytes(topology.eventSubject(EventCodec.kindOf(event)), EventCodec.encode(event), event.event_id)
 
+    /** An event already encoded as JSON text (`EventCodec.encodeText`), published as is. */
+    const publishText = (kind: Topology.EventKind, eventId: string | undefined, json: string) =>
+      publishBytes(topology.eventSubject(kind), textEncoder.encode(json), eventId)
+
     return {
       publish,
+      publishText,
       /** Publishes concurrently and waits for every acknowledgement. */
       publishAll: (events: Iterable<Events.Event>) => Effect.forEach(events, publish, { concurrency: 256 }),
       /** Raw bytes to a subject, for tests and tools that must send what a careless producer would. */

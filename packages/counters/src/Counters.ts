@@ -25,7 +25,21 @@ export interface AdmitImpression {
   readonly impressionsLimit: number
   /** The impression price in force, in micro-units (`Money.fromPrice`). */
   readonly costMicros: Money.Micros
+  /**
+   * The impression event the request will publish, as JSON text, and its time in ms: a new
+   * admission keeps it in the outbox (`ImpressionOutbox`) until its publish is confirmed.
+   */
+  readonly event: { readonly json: string; readonly at: number }
 }
+
+/** ARGV of the admission scripts (`Scripts.admitImpression`, `MirroredAdmission`). */
+export const admissionArgs = (input: AdmitImpression): ReadonlyArray<string | number> => [
+  input.clientId,
+  input.impressionsLimit,
+  input.costMicros,
+  input.event.at,
+  input.event.json,
+]
 
 export interface ReadForRequest {
   readonly clientId: ClientId
@@ -213,8 +227,8 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
               Scripts.run(
                 redis,
                 Scripts.admitImpression,
-                [Keys.seen(input.campaignId), Keys.totals(input.campaignId)],
-                [input.clientId, input.impressionsLimit, input.costMicros],
+                [Keys.seen(input.campaignId), Keys.totals(input.campaignId), Keys.unpublishedImpressions],
+                admissionArgs(input),
               ),
             catch: CountersError.from("admitImpression"),
           }).pipe(Effect.flatMap(expect("admitImpression", isAdmission)))

@@ -46,6 +46,14 @@ export const scores = (clientId: ClientId): string => client(clientId) + ClientK
 /** Hash advertiser id -> `at` of the score update currently stored in `scores`. */
 export const scoresAt = (clientId: ClientId): string => client(clientId) + ClientKeySuffix.scoresAt
 
+/**
+ * Sorted set of admitted impressions whose publish is not confirmed yet: member the event's JSON,
+ * score its time in ms (`ImpressionOutbox`). One key for every campaign, outside the counter and
+ * score keys (a rebuild's wipe leaves it alone); admission writes it beside the campaign's keys,
+ * so, like the batch scripts, it assumes the single Redis deployed, not a cluster.
+ */
+export const unpublishedImpressions = "outbox:impressions"
+
 /** A SCAN pattern for every counter and score key under `keyPrefix`, and nothing else there. */
 export const ownedPattern = (keyPrefix: string): string => `${escapeGlob(keyPrefix)}{[cu]:*`
 

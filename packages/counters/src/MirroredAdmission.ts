@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { type AdmitImpression, Counters } from "./Counters.js"
+import { type AdmitImpression, admissionArgs, Counters } from "./Counters.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
 import type { Admission } from "./Outcomes.js"
@@ -9,18 +9,19 @@ import * as Scripts from "./Scripts.js"
 import { STAGING } from "./StagingCounters.js"
 
 /**
- * KEYS: seen, totals, staging seen, staging totals. ARGV: client id, impressions limit, cost in micros.
+ * KEYS: seen, totals, unpublished impressions, staging seen, staging totals. ARGV: as
+ * `Scripts.admitImpression`.
  * `Scripts.admitImpression` on the live keys and, when it admits a new client, the same impression
  * applied to the staging keys, in one atomic step: a rebuild's per-entity swap (`StagingSwap`) runs
  * either before both writes or after both, so the swapped-in counters never miss an admission.
  */
 export const admitAndMirror: Scripts.Script = {
   name: "adflowAdmitAndMirror",
-  keys: 4,
+  keys: 5,
   lua: `${Scripts.admissionLua}
-if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.impressions}', 1)
-  redis.call('HINCRBY', KEYS[4], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+if redis.call('SADD', KEYS[4], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[5], '${Keys.CounterField.impressions}', 1)
+  redis.call('HINCRBY', KEYS[5], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
 end
 return 'new'
 `,
@@ -42,7 +43,7 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
     const { redis } = yield* RedisClient
     const counters = yield* Counters
     const flag = yield* RebuildFlag
-    redis.defineCommand(admitAndMirror.name, { numberOfKeys: 4, lua: admitAndMirror.lua })
+    redis.defineCommand(admitAndMirror.name, { numberOfKeys: 5, lua: admitAndMirror.lua })
 
     const mirrored = (input: AdmitImpression) =>
       Effect.tryPromise({
@@ -53,10 +54,11 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
             [
               Keys.seen(input.campaignId),
               Keys.totals(input.campaignId),
+              Keys.unpublishedImpressions,
               STAGING + Keys.seen(input.campaignId),
               STAGING + Keys.totals(input.campaignId),
             ],
-            [input.clientId, input.impressionsLimit, input.costMicros],
+            admissionArgs(input),
           ),
         catch: CountersError.from("admitAndMirror"),
       }).pipe(

@@ -18,9 +18,11 @@ export interface Script {
 }
 
 /**
- * The admission's checks and writes, on KEYS[1] (seen) and KEYS[2] (totals) with ARGV client id,
- * impressions limit, cost in micros: returns 'repeat' or 'limit', or falls through having admitted
- * the client. Shared by `admitImpression` and the rebuild's `MirroredAdmission`.
+ * The admission's checks and writes, on KEYS[1] (seen), KEYS[2] (totals) and KEYS[3] (the
+ * unpublished impressions, `Keys.unpublishedImpressions`) with ARGV client id, impressions limit,
+ * cost in micros, the impression's time in ms and its event as JSON: returns 'repeat' or 'limit',
+ * or falls through having admitted the client and recorded the impression as not yet published.
+ * Shared by `admitImpression` and the rebuild's `MirroredAdmission`.
  */
 export const admissionLua = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
@@ -29,16 +31,19 @@ if impressions >= tonumber(ARGV[2]) then return 'limit' end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.impressions}', 1)
 redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 `
 
 /**
- * KEYS: seen, totals. ARGV: client id, impressions limit, cost in micros.
+ * KEYS: seen, totals, unpublished impressions. ARGV: client id, impressions limit, cost in micros,
+ * impression time in ms, impression event JSON.
  * The ad request's admission: a client already in `seen` is a repeat (not charged again); a new
  * client is admitted only while impressions < limit, so the limit holds under any concurrency.
+ * The outbox entry is written in the same step, so no admission can exist without its event.
  */
 export const admitImpression: Script = {
   name: "adflowAdmitImpression",
-  keys: 2,
+  keys: 3,
   lua: `${admissionLua}return 'new'\n`,
 }
 

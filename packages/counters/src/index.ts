@@ -7,6 +7,7 @@ export {
   type ReadForServing,
 } from "./Counters.js"
 export { CountersError } from "./CountersError.js"
+export { ImpressionOutbox, type ImpressionOutboxApi, type Republished } from "./ImpressionOutbox.js"
 export * as Keys from "./Keys.js"
 export type {
   Admission,

@@ -2,7 +2,7 @@ import { Counters, Keys, RedisClient } from "@adflow/counters"
 import { Money } from "@adflow/domain"
 import { assert, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
-import { campaignId, clientId, impression, layer, moreConnections } from "./fixtures.js"
+import { campaignId, clientId, impression, layer, moreConnections, outboxEntry } from "./fixtures.js"
 
 const cost = Money.fromPrice(0.75)
 
@@ -17,6 +17,7 @@ it.layer(layer)("admitImpression", (it) => {
         clientId: client,
         impressionsLimit: 10,
         costMicros: cost,
+        event: outboxEntry(),
       })
       assert.strictEqual(yield* admit, "new")
       assert.strictEqual(yield* admit, "repeat")
@@ -43,6 +44,7 @@ it.layer(layer)("admitImpression", (it) => {
             clientId: client,
             impressionsLimit,
             costMicros: cost,
+            event: outboxEntry(),
           })
         const first = clientId()
         const second = clientId()
@@ -69,6 +71,7 @@ it.layer(layer)("admitImpression", (it) => {
         clientId: clientId(),
         impressionsLimit: 0,
         costMicros: cost,
+        event: outboxEntry(),
       })
       assert.strictEqual(admission, "limit")
       assert.strictEqual((yield* counters.campaignCounters(campaign)).impressions, 0)
@@ -88,6 +91,7 @@ it.layer(layer)("admitImpression", (it) => {
             clientId: clientId(),
             impressionsLimit: 37,
             costMicros: cost,
+            event: outboxEntry(),
           }),
         { concurrency: "unbounded" },
       )
@@ -113,6 +117,7 @@ it.layer(layer)("admitImpression", (it) => {
             clientId: client,
             impressionsLimit: 1_000,
             costMicros: cost,
+            event: outboxEntry(),
           }),
         { concurrency: "unbounded" },
       )
@@ -135,6 +140,7 @@ it.layer(layer)("admitImpression", (it) => {
         clientId: client,
         impressionsLimit: 5,
         costMicros: Money.fromPrice(event.cost),
+        event: outboxEntry(),
       })
       assert.strictEqual(admission, "new")
       const before = yield* counters.campaignCounters(campaign)
@@ -155,6 +161,7 @@ it.layer(layer)("admitImpression", (it) => {
         clientId: clientId(),
         impressionsLimit: 2,
         costMicros: cost,
+        event: outboxEntry(),
       })
       assert.strictEqual(admission, "limit")
       assert.strictEqual((yield* counters.campaignCounters(campaign)).impressions, 3)
@@ -163,6 +170,7 @@ it.layer(layer)("admitImpression", (it) => {
         clientId: outside[0]!,
         impressionsLimit: 2,
         costMicros: cost,
+        event: outboxEntry(),
       })
       assert.strictEqual(repeat, "repeat")
     }),
@@ -188,6 +196,7 @@ it.layer(layer)("admitImpression", (it) => {
             clientId: client,
             impressionsLimit,
             costMicros: micros as Money.Micros,
+            event: outboxEntry(),
           }),
         )
         assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), `${impressionsLimit}, ${micros}`)

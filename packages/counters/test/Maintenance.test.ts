@@ -3,7 +3,16 @@ import { Money } from "@adflow/domain"
 import { StackUrls } from "@adflow/testkit"
 import { assert, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { advertiserId, campaignId, click, clientId, impression, layer, scoreUpdate } from "./fixtures.js"
+import {
+  advertiserId,
+  campaignId,
+  click,
+  clientId,
+  impression,
+  layer,
+  scoreUpdate,
+  outboxEntry,
+} from "./fixtures.js"
 
 /** Counters and their raw connection on another key prefix (nested under the test's, so the testkit cleans it). */
 const onPrefix = (suffix: string) =>
@@ -112,6 +121,7 @@ it.layer(layer)("wipe and script reloading", (it) => {
             clientId: client,
             impressionsLimit: 10,
             costMicros: Money.fromPrice(1),
+            event: outboxEntry(),
           })
 
         assert.strictEqual(yield* admit(a), "new")

@@ -4,7 +4,16 @@ import { Money } from "@adflow/domain"
 import { StackUrls } from "@adflow/testkit"
 import { assert, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { advertiserId, campaignId, click, clientId, impression, layer, scoreUpdate } from "./fixtures.js"
+import {
+  advertiserId,
+  campaignId,
+  click,
+  clientId,
+  impression,
+  layer,
+  scoreUpdate,
+  outboxEntry,
+} from "./fixtures.js"
 
 /**
  * Counters over a connection of their own on the test's prefix, recording the name of every
@@ -119,6 +128,7 @@ it.layer(layer)("readForRequest", (it) => {
         clientId: client,
         impressionsLimit: 5,
         costMicros: Money.Micros.make(0),
+        event: outboxEntry(),
       })
       const view = yield* counters.readForRequest({
         clientId: client,

@@ -21,6 +21,7 @@ import {
   impression,
   layer as countersLayer,
   scoreUpdate,
+  outboxEntry,
 } from "./fixtures.js"
 
 const withStaging = Layer.mergeAll(StagingCounters.layer, ClickLearning.layer).pipe(
@@ -184,12 +185,13 @@ layer(withStaging, { excludeTestServices: true })("rebuild staging and swap", (i
       const admission = yield* MirroredAdmission.make.pipe(Effect.provide(flagContext))
       const campaign = campaignId()
       const [before, during, repeat, over] = [clientId(), clientId(), clientId(), clientId()]
-      const admit = (client: typeof before) =>
+      const admit = (client: typeof before, event = outboxEntry()) =>
         admission.admit({
           campaignId: campaign,
           clientId: client,
           impressionsLimit: 3,
           costMicros: Money.Micros.make(500),
+          event,
         })
 
       assert.strictEqual(yield* admit(before), "new")
@@ -199,8 +201,14 @@ layer(withStaging, { excludeTestServices: true })("rebuild staging and swap", (i
       assert.isTrue(yield* RebuildFlag.acquire(id))
       yield* Effect.addFinalizer(() => Effect.orDie(RebuildFlag.release(id)))
       yield* awaitFlag(flag, true)
-      assert.strictEqual(yield* admit(during), "new")
+      const duringEvent = outboxEntry()
+      assert.strictEqual(yield* admit(during, duringEvent), "new")
       assert.isTrue(yield* staging.hasSeen(campaign, during))
+      // The mirrored admission records its event for publishing like the plain one.
+      const { redis } = yield* RedisClient
+      assert.isNotNull(
+        yield* Effect.promise(() => redis.zscore(Keys.unpublishedImpressions, duringEvent.json)),
+      )
       assert.deepStrictEqual(yield* staging.campaignCounters(campaign), {
         impressions: 1,
         clicks: 0,

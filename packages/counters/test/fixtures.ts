@@ -29,6 +29,12 @@ export const impression = (campaign: CampaignId, client: ClientId, cost = 1.5): 
     at: 1_700_000_000_000,
   })
 
+/** What an admission records in the outbox: any JSON text will do for the counters' own tests. */
+export const outboxEntry = (at = 1_700_000_000_000): { readonly json: string; readonly at: number } => ({
+  json: JSON.stringify({ event_id: randomUUID(), at }),
+  at,
+})
+
 export const click = (campaign: CampaignId, client: ClientId, cost = 2.25): Events.Click =>
   new Events.Click({
     v: Events.SCHEMA_VERSION,

@@ -1,5 +1,5 @@
-import { EventPublisher } from "@adflow/bus"
-import { ClickLearning, Counters, MirroredAdmission } from "@adflow/counters"
+import { EventCodec, EventPublisher } from "@adflow/bus"
+import { ClickLearning, Counters, ImpressionOutbox, MirroredAdmission } from "@adflow/counters"
 import {
   type Ad,
   CampaignLifecycle,
@@ -51,6 +51,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     const learning = yield* ClickLearning
     // Admission that also writes the staging counters while `adflow rebuild` runs.
     const admissions = yield* MirroredAdmission
+    const outbox = yield* ImpressionOutbox
 
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
@@ -141,19 +142,23 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         // The engine checked these already; the last word stays here, next to the admission.
         if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
           continue
+        const event = impression(candidate, clientId, day)
+        const json = EventCodec.encodeText(event)
         const admission = yield* admissions.admit({
           campaignId: campaign.campaign_id,
           clientId,
           impressionsLimit: campaign.impressions_limit,
           costMicros: campaign.row.cost_per_impression_micros,
+          event: { json, at: event.at },
         })
         if (admission === "limit") {
           // Out of the search for good: the next step offers the next best.
           servingCounts.admissionsAtLimit++
           continue
         }
-        // A repeat is not charged again; publishing the same event id again is deduplicated, and
-        // repairs the case where the first publish failed after its admission.
+        // A new admission recorded the event in the outbox in the same step; once JetStream has
+        // it, the entry goes. Should the publish fail, `OutboxRelay` publishes it later.
+        // A repeat is not charged again; publishing the same event id again is deduplicated.
         // A "new" admission happens once per (client, campaign), so this is where a served impression
         // is learned exactly once: the processor finds it already admitted ("duplicate") and learns
         // only the clicks and the impressions of outside producers.
@@ -168,7 +173,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
             : Effect.void
         // One after the other: two Redis/NATS round trips in a row cost less CPU than the two
         // fibers running them side by side, and CPU is what the request is short of.
-        yield* publisher.publish(impression(candidate, clientId, day))
+        yield* publisher.publishText("impression", event.event_id, json)
+        if (admission === "new") outbox.confirmed(json)
         yield* learn
         if (admission === "new") servingCounts.served++
         else servingCounts.repeats++

@@ -1,6 +1,6 @@
 import { ClickHouse, StatsQueries } from "@adflow/analytics"
 import { ChangeFeed, EventPublisher, NatsClient } from "@adflow/bus"
-import { Counters, RedisClient } from "@adflow/counters"
+import { Counters, ImpressionOutbox, RedisClient } from "@adflow/counters"
 import { Api } from "@adflow/domain"
 import { StoreLayer } from "@adflow/store"
 import { HttpApiBuilder, HttpApiScalar, HttpServerResponse } from "@effect/platform"
@@ -23,6 +23,7 @@ import { TimeHandlers } from "./handlers/TimeHandlers.js"
 import * as HttpMetrics from "./HttpMetrics.js"
 import { KnownAdvertisers } from "./KnownAdvertisers.js"
 import { FastRoutes } from "./NodeServer.js"
+import * as OutboxRelay from "./OutboxRelay.js"
 import { Readiness } from "./Readiness.js"
 import * as RequestObserver from "./RequestObserver.js"
 import * as ServingMetrics from "./ServingMetrics.js"
@@ -31,6 +32,7 @@ import * as ServingMetrics from "./ServingMetrics.js"
 const Backends = Layer.mergeAll(
   StoreLayer,
   Counters.layer,
+  ImpressionOutbox.layer,
   EventPublisher.Default,
   ChangeFeed.Default,
   StatsQueries.Default,
@@ -44,7 +46,7 @@ const Caches = Layer.mergeAll(
   KnownAdvertisers.Default,
 )
 
-const Decisions = Layer.mergeAll(AdServing.Default, ClickRecording.Default)
+const Decisions = Layer.mergeAll(AdServing.Default, ClickRecording.Default, OutboxRelay.layer)
 
 const Handlers = Layer.mergeAll(
   ClientsHandlers,

@@ -14,6 +14,9 @@ export const servingCounts = {
   clicksRefused: 0,
 }
 
+/** The impression outbox (`OutboxRelay`): entries published again, and how many waited at the last sweep. */
+export const outboxCounts = { republished: 0, unconfirmed: 0 }
+
 const counter = (
   name: string,
   help: string,
@@ -44,6 +47,14 @@ export const render = (): string =>
       "Candidates refused at admission because of their limit.",
       [["", servingCounts.admissionsAtLimit]],
     ),
+    ...counter(
+      "adflow_impressions_republished_total",
+      "Admitted impressions whose publish was not confirmed in time, published again from the outbox.",
+      [["", outboxCounts.republished]],
+    ),
+    "# HELP adflow_impressions_unconfirmed Admitted impressions waiting in the outbox at the last sweep.",
+    "# TYPE adflow_impressions_unconfirmed gauge",
+    `adflow_impressions_unconfirmed ${outboxCounts.unconfirmed}`,
     ...counter("adflow_clicks_accepted_total", "Clicks published.", [["", servingCounts.clicks]]),
     ...counter("adflow_clicks_refused_total", "Clicks refused because the ad was not shown.", [
       ["", servingCounts.clicksRefused],

@@ -1,0 +1,76 @@
+import { Counters, ImpressionOutbox } from "@adflow/counters"
+import { Money } from "@adflow/domain"
+import { assert, layer as testLayer } from "@effect/vitest"
+import { Duration, Effect, Layer, Schedule } from "effect"
+import { campaignId, clientId, layer, outboxEntry } from "./fixtures.js"
+
+const withOutbox = ImpressionOutbox.layer.pipe(Layer.provideMerge(layer))
+
+// Live clock: the batched removal runs on a schedule.
+testLayer(withOutbox, { excludeTestServices: true })("impression outbox", (it) => {
+  it.effect("a new admission records its event; a repeat or a refusal at the limit records nothing", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const outbox = yield* ImpressionOutbox
+      const campaign = campaignId()
+      const [first, second] = [clientId(), clientId()]
+      const admit = (client: typeof first, entry: ReturnType<typeof outboxEntry>) =>
+        counters.admitImpression({
+          campaignId: campaign,
+          clientId: client,
+          impressionsLimit: 1,
+          costMicros: Money.fromPrice(1),
+          event: entry,
+        })
+      const admitted = outboxEntry(1_000)
+      assert.strictEqual(yield* admit(first, admitted), "new")
+      assert.strictEqual(yield* admit(first, outboxEntry(1_001)), "repeat")
+      assert.strictEqual(yield* admit(second, outboxEntry(1_002)), "limit")
+      assert.deepStrictEqual(yield* outbox.unconfirmed(2_000, 10), [admitted.json])
+      yield* outbox.remove([admitted.json])
+      assert.strictEqual(yield* outbox.size, 0)
+    }),
+  )
+
+  it.effect("answers unconfirmed entries older than the given time, oldest first, up to the limit", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const outbox = yield* ImpressionOutbox
+      const campaign = campaignId()
+      const entries = [outboxEntry(5_030), outboxEntry(5_010), outboxEntry(5_020), outboxEntry(5_040)]
+      for (const event of entries)
+        yield* counters.admitImpression({
+          campaignId: campaign,
+          clientId: clientId(),
+          impressionsLimit: 10,
+          costMicros: Money.fromPrice(1),
+          event,
+        })
+      const [at30, at10, at20] = entries.map((e) => e.json)
+      assert.deepStrictEqual(yield* outbox.unconfirmed(5_035, 10), [at10!, at20!, at30!])
+      assert.deepStrictEqual(yield* outbox.unconfirmed(5_035, 2), [at10!, at20!])
+      yield* outbox.remove(entries.map((e) => e.json))
+    }),
+  )
+
+  it.effect("a confirmed entry is removed in the next batch", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const outbox = yield* ImpressionOutbox
+      const event = outboxEntry(7_000)
+      yield* counters.admitImpression({
+        campaignId: campaignId(),
+        clientId: clientId(),
+        impressionsLimit: 10,
+        costMicros: Money.fromPrice(1),
+        event,
+      })
+      assert.deepStrictEqual(yield* outbox.unconfirmed(8_000, 10), [event.json])
+      outbox.confirmed(event.json)
+      yield* outbox.size.pipe(
+        Effect.filterOrFail((size) => size === 0),
+        Effect.retry({ schedule: Schedule.spaced(Duration.millis(20)), times: 250 }),
+      )
+    }),
+  )
+})
