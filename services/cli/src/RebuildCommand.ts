@@ -1,6 +1,6 @@
 import { StagingEvents } from "@adflow/analytics"
-import { NatsClient, StreamReader, Topology } from "@adflow/bus"
-import { RebuildFlag, StagingSwap } from "@adflow/counters"
+import { EventPublisher, NatsClient, StreamReader, Topology } from "@adflow/bus"
+import { ImpressionOutbox, RebuildFlag, StagingSwap } from "@adflow/counters"
 import { ProcessorConfig, RebuildServices } from "@adflow/processor"
 import { Cause, Data, Duration, Effect, Exit, Layer, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
@@ -102,7 +102,10 @@ const build = (id: string, stream: string, state: { phase: Phase }) =>
     yield* StagingSwap.cleanStaging
     yield* staging.prepare
     yield* Effect.sleep(RebuildFlag.SETTLE)
-    // Every event stored from here on is mirrored into staging by whoever applies it.
+    // Every event stored from here on is mirrored into staging by whoever applies it. Impressions
+    // admitted before the flag but not published yet are only in the outbox: published now, they
+    // are in the range replayed below.
+    yield* publishOutbox
     const { lastSeq: mainEnd } = yield* StreamReader.bounds({ stream })
     yield* Effect.logInfo(
       `rebuild: building the projections beside the live ones from events 1 to ${mainEnd}`,
@@ -132,6 +135,31 @@ const build = (id: string, stream: string, state: { phase: Phase }) =>
     yield* Effect.logInfo(`rebuild: swapped in ${entities} campaigns and clients and the events table`)
     return { done: main.done + catchUp.done, total: main.total + catchUp.total }
   })
+
+/**
+ * Publishes every impression the outbox holds from before now (`ImpressionOutbox`): admitted,
+ * counted in the live counters, but not confirmed in the stream. Every admission from here on is
+ * mirrored, so the staging counters get all the others.
+ */
+const publishOutbox = Effect.gen(function* () {
+  const outbox = yield* ImpressionOutbox
+  const publisher = yield* EventPublisher
+  const before = Date.now()
+  for (;;) {
+    const { published, failed } = yield* outbox.republish(before, OUTBOX_BATCH, (eventId, json) =>
+      publisher.publishText("impression", eventId, json),
+    )
+    if (failed > 0)
+      return yield* new RebuildFailed({
+        message: `${failed} admitted impressions in the outbox could not be published to the stream`,
+      })
+    if (published > 0)
+      yield* Effect.logInfo(`rebuild: published ${published} admitted impressions from the outbox`)
+    if (published < OUTBOX_BATCH) return
+  }
+})
+
+const OUTBOX_BATCH = 500
 
 /** After a failure: mirroring stopped, the staging copies gone; the live projections as they are. */
 const abandon = (id: string) =>
@@ -167,6 +195,10 @@ export const RebuildCommand: Command = {
             process.exitCode = 1
           }),
       }),
-      Effect.provide(Layer.merge(ProcessorConfig.layerConfig, Servers)),
+      Effect.provide(
+        Layer.mergeAll(ProcessorConfig.layerConfig, ImpressionOutbox.layer, EventPublisher.Default).pipe(
+          Layer.provideMerge(Servers),
+        ),
+      ),
     ),
 }

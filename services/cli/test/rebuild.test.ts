@@ -1,7 +1,15 @@
 import { AnalyticsWriter, ClickHouse, StatsQueries } from "@adflow/analytics"
-import { Barrier, EventPublisher } from "@adflow/bus"
-import { ClickLearning, Counters, Keys, RebuildFlag, RedisClient, StagingCounters } from "@adflow/counters"
-import { type AdvertiserId, CampaignId, ClientId, Events } from "@adflow/domain"
+import { Barrier, EventCodec, EventPublisher } from "@adflow/bus"
+import {
+  ClickLearning,
+  Counters,
+  ImpressionOutbox,
+  Keys,
+  RebuildFlag,
+  RedisClient,
+  StagingCounters,
+} from "@adflow/counters"
+import { type AdvertiserId, CampaignId, ClientId, Events, Money } from "@adflow/domain"
 import { ProcessorConfig, ProcessorLive } from "@adflow/processor"
 import { StoreLayer } from "@adflow/store"
 import { TestEvents, TestSystem } from "@adflow/testkit"
@@ -21,6 +29,7 @@ const Live = Layer.mergeAll(
   Counters.layer,
   StagingCounters.layer,
   ClickLearning.layer,
+  ImpressionOutbox.layer,
 ).pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
 
 const settle = Effect.flatMap(Barrier.awaitApplied(["impression", "click", "score"], "60 seconds"), (ok) =>
@@ -224,6 +233,36 @@ layer(Live, { excludeTestServices: true })("rebuild while serving", (it) => {
         assert.deepStrictEqual(yield* stagingKeys, [])
         assert.isFalse(yield* stagingTableExists)
       }),
+  )
+
+  it.effect(
+    "an impression admitted but not yet published when the rebuild starts is published by it and stays counted",
+    () =>
+      Effect.gen(function* () {
+        const counters = yield* Counters
+        const outbox = yield* ImpressionOutbox
+        const stats = yield* StatsQueries
+        const campaign = yield* TestEvents.seedCampaign
+        // An API admitted it, then died before publishing (its relay would publish it 10 s later).
+        const event = TestEvents.impression(campaign, randomUUID(), 0.5)
+        const admission = yield* counters.admitImpression({
+          campaignId: campaign.campaignId,
+          clientId: event.client_id,
+          impressionsLimit: 10,
+          costMicros: Money.fromPrice(0.5),
+          event: { json: EventCodec.encodeText(event), at: event.at },
+        })
+        assert.strictEqual(admission, "new")
+
+        yield* rebuild
+        yield* settle
+        const counted = { impressions: 1, clicks: 0, spentImpressionsMicros: 500_000, spentClicksMicros: 0 }
+        assert.deepStrictEqual(yield* counters.campaignCounters(campaign.campaignId), counted)
+        assert.deepStrictEqual(yield* ledgerOf(campaign.campaignId), counted)
+        assert.deepStrictEqual(yield* stats.campaignTotals(campaign.campaignId), counted)
+        assert.strictEqual(yield* outbox.size, 0)
+      }),
+    { timeout: 120_000 },
   )
 
   it.effect("a second rebuild is refused while one holds the flag, changing nothing", () =>

@@ -1,6 +1,6 @@
 import { AnalyticsWriter, StatsQueries } from "@adflow/analytics"
 import { Barrier, DeadLetter, EventPublisher, NatsClient, Topology } from "@adflow/bus"
-import { ClickLearning, Counters } from "@adflow/counters"
+import { ClickLearning, Counters, ImpressionOutbox } from "@adflow/counters"
 import { AdvertiserId, CampaignId, ClientId, Day, Events, Money } from "@adflow/domain"
 import { ProcessorConfig, ProcessorLive, ProcessorServices, Replay } from "@adflow/processor"
 import { AdvertiserRepo, CampaignRepo, StoreLayer } from "@adflow/store"
@@ -20,6 +20,7 @@ const Live = Layer.mergeAll(
   AnalyticsWriter.Default,
   Counters.layer,
   ClickLearning.layer,
+  ImpressionOutbox.layer,
 ).pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
 
 const seedCampaigns = (n: number) =>
