@@ -7,61 +7,14 @@ import { StoreLayer } from "@adflow/store"
 import { TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber, Layer, Ref, Schedule } from "effect"
-import { execFile } from "node:child_process"
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
-
-// A private stack instance, so its servers can be restarted without disturbing the shared one.
-const INSTANCE = "resilience"
-const OFFSET = 300
-const repo = fileURLToPath(new URL("../../..", import.meta.url))
-const stackDir = `${repo}.stack/${INSTANCE}`
-
-const stack = (command: "up" | "down" | "reset") =>
-  Effect.async<void, Error>((resume) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ADFLOW_STACK_PORT_OFFSET: String(OFFSET) }
-    delete env.ADFLOW_STACK_DIR
-    delete env.ADFLOW_STACK_NAME
-    execFile(
-      "bash",
-      [`${repo}infra/local/stack.sh`, command, "--name", INSTANCE],
-      { env },
-      (error, _out, err) =>
-        resume(error ? Effect.fail(new Error(`stack.sh ${command}: ${error.message}\n${err}`)) : Effect.void),
-    )
-  })
-
-const urls = {
-  ADFLOW_NATS_URL: `nats://127.0.0.1:${14222 + OFFSET}`,
-  ADFLOW_REDIS_URL: `redis://127.0.0.1:${16379 + OFFSET}`,
-  ADFLOW_PG_URL: `postgres://postgres@127.0.0.1:${15432 + OFFSET}/postgres`,
-  ADFLOW_CLICKHOUSE_URL: `http://127.0.0.1:${18123 + OFFSET}`,
-}
-
-const PrivateStack = Layer.scopedDiscard(
-  Effect.acquireRelease(Effect.orDie(stack("up")), () =>
-    Effect.ignore(Effect.zipRight(stack("down"), stack("reset"))),
-  ),
-)
+import { Effect, Fiber, Layer, Ref, Schedule } from "effect"
+import * as PrivateStack from "./PrivateStack.js"
 
 const Live = Layer.mergeAll(ProcessorLive, EventPublisher.Default, StatsQueries.Default, Counters.layer).pipe(
   Layer.provideMerge(StoreLayer),
   Layer.provideMerge(TestSystem.layer),
-  Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson(urls))),
-  Layer.provide(PrivateStack),
+  Layer.provide(PrivateStack.layer),
 )
-
-type Server = "nats" | "redis" | "postgres" | "clickhouse"
-
-/** The pid the stack runner recorded for a server (PostgreSQL's is its postmaster.pid's first line). */
-const pidOf = (server: Server): number => {
-  const file =
-    server === "postgres"
-      ? `${readFileSync(`${stackDir}/pg.location`, "utf8").trim()}/postmaster.pid`
-      : `${stackDir}/${server}.pid`
-  return Number(readFileSync(file, "utf8").split("\n")[0])
-}
 
 const alive = (pid: number) => {
   try {
@@ -76,14 +29,14 @@ const alive = (pid: number) => {
  * Stops one server by its pid and starts it again (`up` starts only what is not running).
  * PostgreSQL gets SIGINT, its "fast" shutdown: SIGTERM would wait for every client to leave.
  */
-const restart = (server: Server) =>
+const restart = (server: PrivateStack.Server) =>
   Effect.gen(function* () {
-    const pid = pidOf(server)
+    const pid = PrivateStack.pidOf(server)
     process.kill(pid, server === "postgres" ? "SIGINT" : "SIGTERM")
     yield* Effect.sleep("50 millis").pipe(Effect.repeat({ while: () => alive(pid) }))
     yield* Effect.sleep("500 millis")
-    yield* Effect.orDie(stack("up"))
-    assert.notStrictEqual(pidOf(server), pid)
+    yield* Effect.orDie(PrivateStack.up)
+    assert.notStrictEqual(PrivateStack.pidOf(server), pid)
   })
 
 const IMPRESSION_MICROS = 500_000
@@ -136,7 +89,7 @@ layer(Live, { excludeTestServices: true, timeout: "180 seconds" })(
           )
 
           // Progress made since a moment: each restart must be followed by the processor applying events again.
-          const progressAfter = (server: Server | "start") =>
+          const progressAfter = (server: PrivateStack.Server | "start") =>
             Effect.gen(function* () {
               const from = ProcessorMetrics.snapshot().impressions
               yield* Effect.sleep("100 millis").pipe(
