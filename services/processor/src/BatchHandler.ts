@@ -5,6 +5,7 @@ import type { Events } from "@adflow/domain"
 import { Ledger, MlScoreStore } from "@adflow/store"
 import { Duration, Effect, Either, Option } from "effect"
 import { CampaignDirectory } from "./CampaignDirectory.js"
+import * as GroupCommit from "./GroupCommit.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import { RebuildMirror } from "./RebuildMirror.js"
 import * as ProcessorMetrics from "./ProcessorMetrics.js"
@@ -35,7 +36,7 @@ export const retryDelay = (deliveryCount: number): Duration.Duration =>
  * Uninterruptible: a shutdown lets the batch in hand finish.
  */
 export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/processor/BatchHandler", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const counters = yield* Counters
     const learning = yield* ClickLearning
     const ledger = yield* Ledger
@@ -45,6 +46,17 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
     const config = yield* ProcessorConfig
     const nats = yield* NatsClient
     const mirror = yield* RebuildMirror
+    // The lanes' rows go out together: one insert per group of batches, not one per batch.
+    const grouping = { minRows: config.lanes * config.batchSize, linger: config.batchWindow }
+    const insertAnalytics = yield* GroupCommit.make(analytics.insertEvents, grouping)
+    const insertImpressions = yield* GroupCommit.make(
+      (rows: ReadonlyArray<Events.Impression>) => Effect.asVoid(ledger.insertImpressions(rows)),
+      grouping,
+    )
+    const insertClicks = yield* GroupCommit.make(
+      (rows: ReadonlyArray<Events.Click>) => Effect.asVoid(ledger.insertClicks(rows)),
+      grouping,
+    )
 
     // The impression consumer's ack floor, asked at most once per FLOOR_TTL (one request in
     // flight at a time, shared by every lane). A stale value is lower than the true one, so it
@@ -125,14 +137,14 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
 
         yield* Effect.all(
           [
-            ledger.insertImpressions(validImpressions.map((p) => p.event)),
-            ledger.insertClicks(validClicks.map((p) => p.event)),
+            insertImpressions(validImpressions.map((p) => p.event)),
+            insertClicks(validClicks.map((p) => p.event)),
             scoreStore.upsertBatch(scores.map((p) => p.event)),
             Effect.suspend(() => {
               const rows = [...validImpressions.map((p) => p.event), ...validClicks.map((p) => p.event)]
               return mirroring
-                ? Effect.zipRight(mirror.insertEvents(rows), analytics.insertEvents(rows))
-                : analytics.insertEvents(rows)
+                ? Effect.zipRight(mirror.insertEvents(rows), insertAnalytics(rows))
+                : insertAnalytics(rows)
             }),
           ],
           { concurrency: "unbounded", discard: true },
