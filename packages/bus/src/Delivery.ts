@@ -24,6 +24,34 @@ export interface Delivery {
   readonly replayed: boolean
 }
 
+/**
+ * A number from a JetStream ack subject, read in place: nats' own `msg.info` splits the subject
+ * into a dozen strings and builds an object for every message. The subject is
+ * `$JS.ACK.<stream>.<consumer>.<deliveries>.<stream seq>.<delivery seq>.<ns>.<pending>` (9
+ * tokens), or with `<domain>.<account hash>` after `ACK` and an optional random token at the end
+ * (11 or 12). Answers 0 for anything else, so the caller can fall back to `msg.info`.
+ */
+export const ackSubjectNumber = (subject: string, which: "deliveryCount" | "streamSeq"): number => {
+  if (!subject.startsWith("$JS.ACK.")) return 0
+  // indexOf hops between the dots natively: a character loop over the whole subject cost more
+  // than nats' split (720 vs 580 ns per message, measured alone); this costs ~260.
+  let dots = 0
+  for (let i = subject.indexOf("."); i !== -1; i = subject.indexOf(".", i + 1)) dots++
+  if (dots !== 8 && dots !== 10 && dots !== 11) return 0
+  const token = (dots === 8 ? 4 : 6) + (which === "streamSeq" ? 1 : 0)
+  let start = 0
+  for (let k = 0; k < token; k++) start = subject.indexOf(".", start) + 1
+  let value = 0
+  let i = start
+  for (; i < subject.length; i++) {
+    const code = subject.charCodeAt(i)
+    if (code === 46) break
+    if (code < 48 || code > 57) return 0
+    value = value * 10 + (code - 48)
+  }
+  return i === start || !Number.isSafeInteger(value) ? 0 : value
+}
+
 // A class rather than an object literal of effects: the processor receives every message
 // through here, and four closures and effects allocated per message were a measurable share of
 // its garbage. The effects are built only when asked for (once per message at most).
@@ -39,9 +67,18 @@ class JsMsgDelivery implements Delivery {
   ) {
     this.subject = msg.subject
     this.data = msg.data
-    const info = msg.info
-    this.streamSeq = info.streamSequence
-    this.deliveryCount = info.redeliveryCount
+    // nats 2.29 keeps the ack subject as `reply` without declaring it; without it, its own parse.
+    const reply = (msg as JsMsg & { readonly reply?: unknown }).reply
+    const streamSeq = typeof reply === "string" ? ackSubjectNumber(reply, "streamSeq") : 0
+    const deliveryCount = typeof reply === "string" ? ackSubjectNumber(reply, "deliveryCount") : 0
+    if (streamSeq > 0 && deliveryCount > 0) {
+      this.streamSeq = streamSeq
+      this.deliveryCount = deliveryCount
+    } else {
+      const info = msg.info
+      this.streamSeq = info.streamSequence
+      this.deliveryCount = info.redeliveryCount
+    }
   }
   get ack(): Effect.Effect<void> {
     return Effect.sync(() => this.msg.ack())

@@ -5,7 +5,7 @@
  *
  *   bash infra/local/pnpm.sh exec tsx services/processor/bench/pipeline.ts [--events 200000]
  *     [--campaigns 1000] [--lanes 4 --batch-size 1000 --batch-window-ms 20 --max-in-flight 5000]
- *     [--sweep] [--lag-events 20000] [--lag-rate <events/s>]
+ *     [--sweep] [--lag-events 20000] [--lag-rate <events/s>] [--stack-dir .stack/<name>]
  *
  * 1. publishes the events (80% impressions, 20% clicks on them) as a backlog;
  * 2. baseline: a second set of durable consumers on the same stream consume and ack it, no work;
@@ -15,6 +15,9 @@
  * 4. lag: fresh events published at a steady rate (half the measured throughput unless given)
  *    while the processor runs; each event's lag is from its publish to the moment its
  *    consumer's ack floor passed it, which is when `Barrier.awaitApplied` would return.
+ *
+ * With `--stack-dir`, the CPU time of the stack's servers (and of the processor and the bench's
+ * own consumer) during the baseline and the processor's drain, in µs per event.
  */
 import { EventPublisher, NatsClient, Topology } from "@adflow/bus"
 import type { Events } from "@adflow/domain"
@@ -25,6 +28,7 @@ import { type Context, Duration, Effect, Layer, Logger, LogLevel } from "effect"
 import { readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
+import * as ProcessCpu from "./processCpu.js"
 import * as ProcessorProcess from "./ProcessorProcess.js"
 
 const { values: args } = parseArgs({
@@ -38,6 +42,8 @@ const { values: args } = parseArgs({
     sweep: { type: "boolean", default: false },
     "lag-events": { type: "string", default: "20000" },
     "lag-rate": { type: "string" },
+    // A stack.sh data folder (e.g. .stack/procperf): report its servers' CPU per event.
+    "stack-dir": { type: "string" },
   },
 })
 
@@ -68,6 +74,14 @@ const sweep: ReadonlyArray<Settings> = args.sweep
 const eventCount = Number(args.events)
 const campaignCount = Number(args.campaigns)
 const lagEvents = Number(args["lag-events"])
+const servers =
+  args["stack-dir"] === undefined ? new Map<string, number>() : ProcessCpu.stackServers(args["stack-dir"])
+
+/** µs of CPU per event of each process between `measure` and its result's call. */
+const cpuPerEvent = (cpu: ReadonlyMap<string, number>, events: number) =>
+  Object.fromEntries(
+    [...cpu].map(([name, seconds]) => [name, Math.round(((seconds * 1e6) / events) * 10) / 10]),
+  )
 
 const Live = EventPublisher.Default.pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
 
@@ -282,7 +296,14 @@ const runOne = (settings: Settings) =>
     const stream = yield* streamState
 
     yield* Effect.logInfo(`[${id}] baseline: raw consume and ack`)
+    const baselineCpu = ProcessCpu.measure(servers)
+    const benchCpuStart = process.cpuUsage()
     const baselineMs = yield* baseline(settings, targets)
+    const benchCpu = process.cpuUsage(benchCpuStart)
+    const baselineCpuSeconds = new Map([
+      ...baselineCpu(),
+      ["bench consumer", (benchCpu.user + benchCpu.system) / 1e6],
+    ])
 
     yield* Effect.logInfo(`[${id}] processor ${JSON.stringify(settings)}`)
     const pg = new URL(urls.postgres)
@@ -301,10 +322,12 @@ const runOne = (settings: Settings) =>
         MAX_IN_FLIGHT: String(settings.maxInFlight),
       },
     })
+    const processorCpu = ProcessCpu.measure(new Map([...servers, ["processor", processor.pid]]))
     const processStart = performance.now()
     const { prefix } = yield* NatsClient
     yield* waitForFloors(Topology.make(prefix).consumerName, targets)
     const processMs = performance.now() - processStart
+    const processorCpuSeconds = processorCpu()
     const drained = yield* processor.applied
     const underLoad = processor.memory()
     const scraped = yield* Effect.tryPromise(() =>
@@ -366,6 +389,10 @@ const runOne = (settings: Settings) =>
       },
       lag,
       replay: { events: replayed.done, rate: replayRate },
+      cpuMicrosPerEvent: {
+        baseline: cpuPerEvent(baselineCpuSeconds, published),
+        processor: cpuPerEvent(processorCpuSeconds, published),
+      },
     }
   }).pipe(Effect.scoped, Effect.provide(Live))
 
