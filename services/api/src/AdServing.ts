@@ -55,6 +55,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
     const floor = new ImpressionFloors()
+    const openings = new Ranking.Openings()
+    const searches = new Ranking.SearchPool()
 
     const impression = (candidate: Ranking.Candidate, clientId: ClientId, day: number) =>
       new Events.Impression(
@@ -109,8 +111,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       const clientId = client.client_id
       const { campaigns } = candidates
       const valuation = valuationOn(day)
-      const optimisticCounts = Ranking.optimisticCounts(candidates, floor)
-      const positions = Ranking.firstWindow(candidates, optimisticCounts, valuation)
+      const { optimisticCounts, positions } = openings.of(candidates, floor, valuation)
       const firstCampaigns = positions.map((i) => campaigns[i]!)
       const first = yield* counters.readForServing({
         clientId,
@@ -123,11 +124,16 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         first.scores,
         { positions, counters: noteFloor(firstCampaigns, first.counters) },
         valuation,
+        searches,
       )
       for (;;) {
         const step = search.next()
-        if (step._tag === "None") return Option.none<ServingCampaign>()
+        if (step._tag === "None") {
+          search.release()
+          return Option.none<ServingCampaign>()
+        }
         if (step._tag === "Read") {
+          servingCounts.furtherReads++
           const view = yield* counters.readForServing({
             clientId,
             scores: false,
@@ -152,6 +158,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           servingCounts.admissionsAtLimit++
           continue
         }
+        search.release()
         // A repeat is not charged again; publishing the same event id again is deduplicated, and
         // repairs the case where the first publish failed after its admission.
         // A "new" admission happens once per (client, campaign), so this is where a served impression
