@@ -10,6 +10,9 @@ const decodeClientId = Schema.decodeUnknownOption(ClientId)
 const encodeNotFound = Schema.encodeSync(Errors.NotFoundResponse)
 const encodeUnavailable = Schema.encodeSync(Errors.ServiceUnavailableResponse)
 
+const PLAIN_PREFIX = "/ads?client_id="
+const PLAIN_LENGTH = PLAIN_PREFIX.length + 36
+
 /**
  * The client of `GET /ads?client_id=<uuid>`, or none for anything else, including every request
  * the contract answers 400 (no, several or a malformed `client_id`): those take the HttpApi path,
@@ -17,6 +20,10 @@ const encodeUnavailable = Schema.encodeSync(Errors.ServiceUnavailableResponse)
  */
 export const clientOf = (method: string | undefined, url: string | undefined): Option.Option<ClientId> => {
   if (method !== "GET" || url === undefined || !url.startsWith("/ads?")) return Option.none()
+  // The usual request, `client_id` alone and as long as a UUID: no parameters object. Whatever
+  // `decodeClientId` accepts has no escapes, so it is what URLSearchParams would answer.
+  if (url.length === PLAIN_LENGTH && url.startsWith(PLAIN_PREFIX))
+    return decodeClientId(url.slice(PLAIN_PREFIX.length))
   const ids = new URLSearchParams(url.slice("/ads?".length)).getAll("client_id")
   return ids.length === 1 ? decodeClientId(ids[0]) : Option.none()
 }
