@@ -32,14 +32,13 @@ adflow migrate
 
 # Each service runs as its own node process (not under pnpm, which would exit on a signal before
 # its child does), so the pids below are the services themselves and `stop` can wait for them.
-# NODE_OPTIONS per service: the API's as in its image (infra/docker/Dockerfile).
 run_service() {
-  local name=$1 node_options=${2:-}
-  (cd "services/$name" && NODE_OPTIONS="${NODE_OPTIONS:-} $node_options" exec node --import tsx src/main.ts) &
+  local name=$1
+  (cd "services/$name" && exec node --import tsx src/main.ts) &
   pids+=($!)
 }
 [ -f services/processor/src/main.ts ] && run_service processor
-run_service api --max-semi-space-size=64
+run_service api
 
 port=${ADFLOW_PORT:-8080}
 deadline=$((SECONDS + 60))

@@ -35,8 +35,7 @@ base_pg="$ADFLOW_PG_URL"
   export ADFLOW_PORT=$api_port ADFLOW_HOST=127.0.0.1 ADFLOW_LOG_REQUESTS=false
   export ADFLOW_NATS_PREFIX="$BENCH_NAMESPACE" ADFLOW_REDIS_PREFIX="$BENCH_NAMESPACE:"
   export ADFLOW_CLICKHOUSE_DATABASE="$BENCH_NAMESPACE" ADFLOW_PG_URL="${base_pg%/*}/$BENCH_NAMESPACE"
-  # The API's young-generation size as in its image (infra/docker/Dockerfile).
-  cd services/api && exec node --max-semi-space-size=64 ${API_NODE_FLAGS:-} --import tsx src/main.ts
+  cd services/api && exec node ${API_NODE_FLAGS:-} --import tsx src/main.ts
 ) >/tmp/adflow-bench-api.log 2>&1 &
 pids+=($!)
 PORT=$bare_port node services/api/bench/bare.mjs &
