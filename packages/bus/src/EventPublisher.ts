@@ -19,13 +19,19 @@ export class EventPublisher extends Effect.Service<EventPublisher>()("@adflow/bu
   scoped: Effect.gen(function* () {
     const { connection, prefix } = yield* NatsClient
     const topology = Topology.make(prefix)
-    const publishAcked = yield* PublishAcks.make(connection)
+    const send = yield* PublishAcks.make(connection)
 
+    // One asynchronous step resumed by the acknowledgement itself: no promise per publish.
     const publishBytes = (subject: string, data: Uint8Array, msgID?: string) =>
-      Effect.tryPromise({
-        try: (): Promise<PublishAck> => publishAcked(subject, data, msgID),
-        catch: BusError.from(`publish ${subject}`),
-      })
+      Effect.async<PublishAck, BusError>((resume) =>
+        send(
+          subject,
+          data,
+          msgID,
+          (ack) => resume(Effect.succeed(ack)),
+          (error) => resume(Effect.fail(BusError.from(`publish ${subject}`)(error))),
+        ),
+      )
 
     const publish = (event: Events.Event) =>
       publishBytes(topology.eventSubject(EventCodec.kindOf(event)), EventCodec.encode(event), event.event_id)

@@ -87,17 +87,24 @@ export const make = (connection: NatsConnection) =>
         }),
     )
 
-    return (subject: string, data: Uint8Array, msgID?: string): Promise<Ack> =>
-      new Promise<Ack>((resolve, reject) => {
-        const token = (next++).toString(36)
-        const msgHeaders = headers()
-        if (msgID !== undefined) msgHeaders.set("Nats-Msg-Id", msgID)
-        waiting.set(token, { resolve, reject, deadline: Date.now() + TIMEOUT_MS })
-        try {
-          connection.publish(subject, data, { reply: `${inbox}.${token}`, headers: msgHeaders })
-        } catch (cause) {
-          waiting.delete(token)
-          reject(cause instanceof Error ? cause : new Error(String(cause)))
-        }
-      })
+    /** Publishes; exactly one of `resolve` and `reject` is called, once, later or at once. */
+    const send = (
+      subject: string,
+      data: Uint8Array,
+      msgID: string | undefined,
+      resolve: (ack: Ack) => void,
+      reject: (error: Error) => void,
+    ): void => {
+      const token = (next++).toString(36)
+      const msgHeaders = headers()
+      if (msgID !== undefined) msgHeaders.set("Nats-Msg-Id", msgID)
+      waiting.set(token, { resolve, reject, deadline: Date.now() + TIMEOUT_MS })
+      try {
+        connection.publish(subject, data, { reply: `${inbox}.${token}`, headers: msgHeaders })
+      } catch (cause) {
+        waiting.delete(token)
+        reject(cause instanceof Error ? cause : new Error(String(cause)))
+      }
+    }
+    return send
   })

@@ -283,15 +283,24 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
         scores === "all"
           ? [clientId, Scripts.ScoresRead.all]
           : [clientId, Scripts.ScoresRead.listed, ...scores]
-      return Effect.tryPromise({
-        try: () => Scripts.run(redis, Scripts.readForRequest, keys, args),
-        catch: CountersError.from("readForRequest"),
-      }).pipe(
-        Effect.flatMap((reply) => {
-          const view = readReply(reply, scores === "all" ? -1 : scores.length, campaignIds.length)
-          return view === undefined ? Effect.fail(unexpected("readForRequest", reply)) : Effect.succeed(view)
-        }),
-      )
+      // One asynchronous step resumed with the checked reply (the ad request's hot path).
+      return Effect.async<ServingView, CountersError>((resume) => {
+        let sent: Promise<unknown>
+        try {
+          sent = Scripts.run(redis, Scripts.readForRequest, keys, args)
+        } catch (error) {
+          return resume(Effect.fail(CountersError.from("readForRequest")(error)))
+        }
+        sent.then(
+          (reply) => {
+            const view = readReply(reply, scores === "all" ? -1 : scores.length, campaignIds.length)
+            resume(
+              view === undefined ? Effect.fail(unexpected("readForRequest", reply)) : Effect.succeed(view),
+            )
+          },
+          (error) => resume(Effect.fail(CountersError.from("readForRequest")(error))),
+        )
+      })
     }
 
     const readForRequest = ({ advertiserIds, campaignIds, clientId }: ReadForRequest) =>

@@ -72,4 +72,4 @@ runs=" ${RUNS:-ads healthz bare} "
 [[ $runs == *" healthz "* ]] && run "GET /healthz (the same API, no I/O: the framework's own cost)" "http://127.0.0.1:$api_port/healthz"
 [[ $runs == *" bare "* ]] && run "bare node:http JSON" "http://127.0.0.1:$bare_port/"
 echo "### API answers by status"
-curl -sS "http://127.0.0.1:$api_port/metrics" | grep -E '^http_server_request_duration_seconds_count\{http_route="/ads"|^adflow_ads_(served|repeated|refused)_total'
+curl -sS "http://127.0.0.1:$api_port/metrics" | grep -E '^http_server_request_duration_seconds_count\{http_route="/ads"|^adflow_ads_(served|repeated|refused|further_reads)_total'

@@ -56,6 +56,8 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     // The highest impressions count read per campaign: a lower bound of the live one, which
     // keeps the optimistic value of a campaign not read yet close to its true value.
     const floor = new ImpressionFloors()
+    const openings = new Ranking.Openings()
+    const searches = new Ranking.SearchPool()
 
     const impression = (candidate: Ranking.Candidate, clientId: ClientId, day: number) =>
       new Events.Impression(
@@ -110,8 +112,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       const clientId = client.client_id
       const { campaigns } = candidates
       const valuation = valuationOn(day)
-      const optimisticCounts = Ranking.optimisticCounts(candidates, floor)
-      const positions = Ranking.firstWindow(candidates, optimisticCounts, valuation)
+      const { optimisticCounts, positions } = openings.of(candidates, floor, valuation)
       const firstCampaigns = positions.map((i) => campaigns[i]!)
       const first = yield* counters.readForServing({
         clientId,
@@ -124,11 +125,16 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         first.scores,
         { positions, counters: noteFloor(firstCampaigns, first.counters) },
         valuation,
+        searches,
       )
       for (;;) {
         const step = search.next()
-        if (step._tag === "None") return Option.none<ServingCampaign>()
+        if (step._tag === "None") {
+          search.release()
+          return Option.none<ServingCampaign>()
+        }
         if (step._tag === "Read") {
+          servingCounts.furtherReads++
           const view = yield* counters.readForServing({
             clientId,
             scores: false,
@@ -156,6 +162,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           servingCounts.admissionsAtLimit++
           continue
         }
+        search.release()
         // A new admission recorded the event in the outbox in the same step; once JetStream has
         // it, the entry goes. Should the publish fail, `OutboxRelay` publishes it later.
         // A repeat is not charged again; publishing the same event id again is deduplicated.

@@ -4,11 +4,14 @@ import type * as Http from "node:http"
 import { AdServing } from "./AdServing.js"
 import * as HttpMetrics from "./HttpMetrics.js"
 import type { FastRoute } from "./NodeServer.js"
-import { orUnavailable } from "./Unavailable.js"
+import { unavailableFor } from "./Unavailable.js"
 
 const decodeClientId = Schema.decodeUnknownOption(ClientId)
 const encodeNotFound = Schema.encodeSync(Errors.NotFoundResponse)
 const encodeUnavailable = Schema.encodeSync(Errors.ServiceUnavailableResponse)
+
+const PLAIN_PREFIX = "/ads?client_id="
+const PLAIN_LENGTH = PLAIN_PREFIX.length + 36
 
 /**
  * The client of `GET /ads?client_id=<uuid>`, or none for anything else, including every request
@@ -17,24 +20,28 @@ const encodeUnavailable = Schema.encodeSync(Errors.ServiceUnavailableResponse)
  */
 export const clientOf = (method: string | undefined, url: string | undefined): Option.Option<ClientId> => {
   if (method !== "GET" || url === undefined || !url.startsWith("/ads?")) return Option.none()
+  // The usual request, `client_id` alone and as long as a UUID: no parameters object. Whatever
+  // `decodeClientId` accepts has no escapes, so it is what URLSearchParams would answer.
+  if (url.length === PLAIN_LENGTH && url.startsWith(PLAIN_PREFIX))
+    return decodeClientId(url.slice(PLAIN_PREFIX.length))
   const ids = new URLSearchParams(url.slice("/ads?".length)).getAll("client_id")
   return ids.length === 1 ? decodeClientId(ids[0]) : Option.none()
 }
 
+/** What `AdServing.serve` fails with. */
+type Failure = Effect.Effect.Error<ReturnType<AdServing["serve"]>>
+
 const send = (response: Http.ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  })
+  response.writeHead(status, ["content-type", "application/json", "content-length", Buffer.byteLength(text)])
   response.end(text)
 }
 
-/** Writes the answer the HttpApi endpoint would (the same statuses and bodies); answers the status. */
-const answer = (
-  response: Http.ServerResponse,
-  exit: Exit.Exit<Ad.Ad, Errors.NotFound | Errors.ServiceUnavailable>,
-) => {
+/**
+ * Writes the answer the HttpApi endpoint would (the same statuses and bodies, infrastructure
+ * failures as `orUnavailable` words them); answers the status.
+ */
+export const answer = (response: Http.ServerResponse, exit: Exit.Exit<Ad.Ad, Failure>) => {
   if (Exit.isSuccess(exit)) {
     send(response, 200, exit.value)
     return 200
@@ -42,17 +49,25 @@ const answer = (
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     const error = failure.value
-    if (error._tag === "NotFound") send(response, 404, encodeNotFound(error))
-    else send(response, 503, encodeUnavailable(error))
-    return error._tag === "NotFound" ? 404 : 503
+    if (error._tag === "NotFound") {
+      send(response, 404, encodeNotFound(error))
+      return 404
+    }
+    const unavailable = unavailableFor(error)
+    if (unavailable !== undefined) {
+      send(response, 503, encodeUnavailable(unavailable))
+      return 503
+    }
   }
-  response.writeHead(500, { "content-length": 0 }).end()
+  response.writeHead(500, ["content-length", 0]).end()
   return 500
 }
 
 /**
  * `GET /ads` on node:http (see `NodeServer`): the same `AdServing.serve` as the HttpApi handler,
  * with the same answers, latency metric and request log, without the platform's per-request work.
+ * The decision is the request's only Effect: its answer, metric and log are written from its exit
+ * in plain code, not by further Effect steps (CPU is what the request is short of).
  * A client that hangs up does not interrupt the decision: once admitted, the impression is
  * published either way.
  */
@@ -61,37 +76,46 @@ export const make = (options: {
 }): Effect.Effect<FastRoute, never, AdServing> =>
   Effect.gen(function* () {
     const serving = yield* AdServing
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const runtime = yield* Effect.runtime<never>()
+    const runCallback = Runtime.runCallback(runtime)
+    const runFork = Runtime.runFork(runtime)
 
-    const handle = (clientId: ClientId, request: Http.IncomingMessage, response: Http.ServerResponse) => {
-      const started = performance.now()
-      return serving.serve(clientId).pipe(
-        orUnavailable,
-        Effect.exit,
-        Effect.flatMap((exit) => {
-          const status = answer(response, exit)
-          const seconds = (performance.now() - started) / 1000
-          HttpMetrics.observe("/ads", "GET", status, seconds)
-          const logged = options.logRequests
-            ? Effect.logInfo(`GET ${request.url} ${status}`).pipe(
-                Effect.annotateLogs({
-                  http_route: "/ads",
-                  http_status: status,
-                  duration_ms: Math.round(seconds * 100_000) / 100,
-                }),
-              )
-            : Effect.void
-          return status === 500 && Exit.isFailure(exit)
-            ? Effect.zipRight(Effect.logError("GET /ads failed", exit.cause), logged)
-            : logged
-        }),
-      )
+    const finish = (
+      request: Http.IncomingMessage,
+      response: Http.ServerResponse,
+      started: number,
+      exit: Exit.Exit<Ad.Ad, Failure>,
+    ) => {
+      const status = answer(response, exit)
+      const seconds = (performance.now() - started) / 1000
+      HttpMetrics.observe("/ads", "GET", status, seconds)
+      if (status === 503 || status === 500) {
+        const cause = (exit as Exit.Failure<Ad.Ad, Failure>).cause
+        runFork(
+          status === 503
+            ? Effect.logWarning("dependency failure", Cause.squash(cause))
+            : Effect.logError("GET /ads failed", cause),
+        )
+      }
+      if (options.logRequests)
+        runFork(
+          Effect.logInfo(`GET ${request.url} ${status}`).pipe(
+            Effect.annotateLogs({
+              http_route: "/ads",
+              http_status: status,
+              duration_ms: Math.round(seconds * 100_000) / 100,
+            }),
+          ),
+        )
     }
 
     return (request, response) => {
       const clientId = clientOf(request.method, request.url)
       if (Option.isNone(clientId)) return false
-      runFork(handle(clientId.value, request, response))
+      const started = performance.now()
+      runCallback(serving.serve(clientId.value), {
+        onExit: (exit) => finish(request, response, started, exit),
+      })
       return true
     }
   })

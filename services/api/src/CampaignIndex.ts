@@ -101,8 +101,10 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
 
     // The index answers the same campaigns to every client of the same location, gender and
     // age: kept per index version, so a request neither walks the index nor groups advertisers.
+    // By location, then by age and gender as one number: no key string built per request (the
+    // client cache holds one string per location, whose hash V8 keeps).
     let setsOf: Engine.CampaignIndex.CampaignIndex | undefined
-    const sets = new Map<string, Ranking.CandidateSet>()
+    const sets = new Map<string, Map<number, Ranking.CandidateSet>>()
     let setEntries = 0
 
     /**
@@ -119,8 +121,13 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
         setEntries = 0
         setsOf = current
       }
-      const key = `${client.gender}/${client.age}/${client.location}`
-      let set = sets.get(key)
+      let atLocation = sets.get(client.location)
+      if (atLocation === undefined) {
+        atLocation = new Map()
+        sets.set(client.location, atLocation)
+      }
+      const key = 2 * client.age + (client.gender === "MALE" ? 0 : 1)
+      let set = atLocation.get(key)
       if (set === undefined) {
         set = Ranking.candidateSet(
           Engine.CampaignIndex.candidates(
@@ -128,7 +135,7 @@ export class CampaignIndex extends Effect.Service<CampaignIndex>()("@adflow/api/
             client,
           ) as ReadonlyArray<unknown> as ReadonlyArray<ServingCampaign>,
         )
-        sets.set(key, set)
+        atLocation.set(key, set)
         setEntries += 1 + set.campaigns.length
       }
       return set

@@ -1,4 +1,4 @@
-import { type CampaignView, campaignViewAt } from "@adflow/counters"
+import type { CampaignView } from "@adflow/counters"
 import { type AdvertiserId, type CampaignId, Engine } from "@adflow/domain"
 import type { ServingCampaign } from "./CampaignIndex.js"
 import type { ImpressionFloors } from "./ImpressionFloors.js"
@@ -159,6 +159,96 @@ export const firstWindow = (
   return chosen
 }
 
+/** Where a request starts: the optimistic counts of its candidates and the first window to read. */
+export interface Opening {
+  readonly optimisticCounts: Float64Array
+  readonly positions: ReadonlyArray<number>
+}
+
+/** How long an `Opening` is reused: long enough to serve many requests of the same candidate set. */
+export const OPENING_REUSE_MS = 1_000
+
+/**
+ * The `Opening` of each candidate set, computed again after `OPENING_REUSE_MS`, not per request
+ * (with its floor lookups and the values of every candidate, that was a twentieth of the
+ * request's CPU). Reusing one is exact: impressions only grow, so the floors it was computed
+ * from are still lower bounds of the live counts (the optimistic values still upper bounds), and
+ * any first window is correct (`firstWindow`), however the valuation (the click-rate table,
+ * re-estimated every few ms under load) moved since; a stale one can only cost a request another
+ * window read (`adflow_ads_further_reads_total`). `Search` only reads the counts, so requests
+ * share them. A set is per index version: a new day or campaign change brings new sets.
+ */
+export class Openings {
+  readonly #reuseMs: number
+  readonly #kept = new WeakMap<CandidateSet, { readonly opening: Opening; readonly at: number }>()
+
+  constructor(reuseMs: number = OPENING_REUSE_MS) {
+    this.#reuseMs = reuseMs
+  }
+
+  of(set: CandidateSet, floor: ImpressionFloors, valuation: Engine.Ranking.Valuation): Opening {
+    const now = performance.now()
+    const kept = this.#kept.get(set)
+    if (kept !== undefined && now - kept.at < this.#reuseMs) return kept.opening
+    const counts = optimisticCounts(set, floor)
+    const opening = { optimisticCounts: counts, positions: firstWindow(set, counts, valuation) }
+    this.#kept.set(set, { opening, at: now })
+    return opening
+  }
+}
+
+/**
+ * The arrays one `Search` works in, with room for `capacity` candidates. Allocated per request
+ * they were seven typed arrays and an array, and garbage collection was the largest share of the
+ * ad request's CPU; a `SearchPool` hands them out and takes them back when a search is done.
+ */
+export class SearchBuffers {
+  readonly capacity: number
+  /** Per candidate, the client's score for its advertiser. */
+  readonly scores: Float64Array
+  /** Per advertiser of the candidate set, the client's score (advertisers never outnumber candidates). */
+  readonly advertiserScores: Float64Array
+  /** Per candidate: 1 once its counters were read. */
+  readonly read: Uint8Array
+  /** Per candidate once read, four numbers: impressions (as `repeatable`), clicks, seen and clicked (0/1). */
+  readonly counters: Float64Array
+  readonly heap: Engine.CandidateHeap.CandidateHeap
+
+  constructor(capacity: number) {
+    this.capacity = capacity
+    this.scores = new Float64Array(capacity)
+    this.advertiserScores = new Float64Array(capacity)
+    this.read = new Uint8Array(capacity)
+    this.counters = new Float64Array(4 * capacity)
+    this.heap = new Engine.CandidateHeap.CandidateHeap(capacity)
+  }
+}
+
+/** Buffers kept for reuse at most: more than the requests one process has in flight at once. */
+const POOLED_BUFFERS = 256
+
+/**
+ * `SearchBuffers` for reuse. A search that is never released (its request failed) just leaves
+ * its buffers to the garbage collector; a released one must not be used again (`Search.release`).
+ */
+export class SearchPool {
+  readonly #free: Array<SearchBuffers> = []
+
+  acquire(candidates: number): SearchBuffers {
+    const free = this.#free
+    while (free.length > 0) {
+      const buffers = free.pop()!
+      if (buffers.capacity >= candidates) return buffers
+    }
+    // Rounded up, so a pool serving candidate sets of many sizes settles on a few capacities.
+    return new SearchBuffers(Math.max(64, 2 ** Math.ceil(Math.log2(candidates))))
+  }
+
+  release(buffers: SearchBuffers): void {
+    if (this.#free.length < POOLED_BUFFERS) this.#free.push(buffers)
+  }
+}
+
 /**
  * One request's walk through its candidates in the engine's order (`Engine.Ranking.rank`: unseen
  * before seen, then by value, then input order), reading counters as it goes: a binary heap of
@@ -170,13 +260,11 @@ export const firstWindow = (
 export class Search {
   readonly #campaigns: ReadonlyArray<ServingCampaign>
   readonly #terms: Engine.Ranking.TermsTable
-  readonly #scores: Float64Array
-  /** Per candidate: its counters once read (as `repeatable`), else undefined. */
-  readonly #read: Array<CampaignView | undefined>
   readonly #optimistic: Float64Array
   readonly #valuation: Engine.Ranking.Valuation
   readonly #maxScore: number
-  readonly #heap: Engine.CandidateHeap.CandidateHeap
+  readonly #pool: SearchPool | undefined
+  #buffers: SearchBuffers | undefined
   /** The candidates the last `Read` step named. */
   #pending: Array<number> = []
 
@@ -196,64 +284,95 @@ export class Search {
       readonly counters: ReadonlyArray<number>
     },
     valuation: Engine.Ranking.Valuation,
+    /** Where the buffers come from, and go back to on `release`; without one, they are the search's own. */
+    pool?: SearchPool,
   ) {
     const n = campaigns.length
-    const advertiserScores = new Float64Array(advertiserIds.length)
+    const buffers = pool === undefined ? new SearchBuffers(n) : pool.acquire(n)
+    const advertiserScores = buffers.advertiserScores
+    advertiserScores.fill(0, 0, advertiserIds.length)
     for (let k = 0; k < scores.length; k += 2) {
       const a = advertiserPositions.get(scores[k]!)
       if (a !== undefined) advertiserScores[a] = Number(scores[k + 1])
     }
     this.#campaigns = campaigns
     this.#terms = terms
-    this.#scores = new Float64Array(n)
-    this.#read = new Array<CampaignView | undefined>(n)
     this.#optimistic = optimisticCounts
     this.#valuation = valuation
-    this.#heap = new Engine.CandidateHeap.CandidateHeap(n)
+    this.#pool = pool
+    this.#buffers = buffers
+    buffers.read.fill(0, 0, n)
+    buffers.heap.clear()
     let maxScore = 0
     for (let i = 0; i < n; i++) {
       const score = advertiserScores[advertiserOf[i]!]!
-      this.#scores[i] = score
+      buffers.scores[i] = score
       if (score > maxScore) maxScore = score
     }
     const { counters, positions } = first
-    for (let k = 0; k < positions.length; k++) {
-      const i = positions[k]!
-      this.#read[i] = repeatable(campaigns[i]!, campaignViewAt(counters, k))
-    }
+    for (let k = 0; k < positions.length; k++) this.#store(buffers, positions[k]!, counters, k)
     this.#maxScore = maxScore
-    for (let i = 0; i < n; i++) if (this.#value(i)) this.#heap.add(i)
-    this.#heap.heapify()
+    for (let i = 0; i < n; i++) if (this.#value(buffers, i)) buffers.heap.add(i)
+    buffers.heap.heapify()
+  }
+
+  /** The buffers, or a defect when the search was released (its buffers may serve another request by now). */
+  #inUse(): SearchBuffers {
+    if (this.#buffers === undefined) throw new Error("Ranking.Search used after release")
+    return this.#buffers
+  }
+
+  /** Candidate i's counters from the k-th campaign of `ServingView.counters`, as `repeatable`. */
+  #store(buffers: SearchBuffers, i: number, counters: ReadonlyArray<number>, k: number): void {
+    const seen = counters[4 * k + 2] === 1
+    const impressions = counters[4 * k]!
+    const limit = this.#terms.impressionsLimit[i]!
+    const at = 4 * i
+    buffers.counters[at] = seen && impressions >= limit && limit > 0 ? limit - 1 : impressions
+    buffers.counters[at + 1] = counters[4 * k + 1]!
+    buffers.counters[at + 2] = seen ? 1 : 0
+    buffers.counters[at + 3] = counters[4 * k + 3] === 1 ? 1 : 0
+    buffers.read[i] = 1
   }
 
   /** Candidate i as the engine sees it (a new object: it leaves the search). */
-  #candidate(i: number): Candidate {
-    const counters = this.#read[i]
+  #candidate(buffers: SearchBuffers, i: number): Candidate {
+    const read = buffers.read[i] === 1
+    const at = 4 * i
     return {
       campaign: this.#campaigns[i]!,
-      counters: counters ?? optimistic(this.#optimistic[i]!),
-      score: this.#scores[i]!,
-      read: counters !== undefined,
+      counters: read
+        ? {
+            impressions: buffers.counters[at]!,
+            clicks: buffers.counters[at + 1]!,
+            seen: buffers.counters[at + 2] === 1,
+            clicked: buffers.counters[at + 3] === 1,
+          }
+        : optimistic(this.#optimistic[i]!),
+      score: buffers.scores[i]!,
+      read,
     }
   }
 
   /** The next step: admit the best (taken out; a refusal just asks for the next), read, or none. */
   next(window: number = WINDOW): Step {
-    const first = this.#heap.pop()
+    const buffers = this.#inUse()
+    const heap = buffers.heap
+    const first = heap.pop()
     if (first === undefined) return { _tag: "None" }
-    if (this.#read[first] !== undefined) return { _tag: "Admit", candidate: this.#candidate(first) }
+    if (buffers.read[first] === 1) return { _tag: "Admit", candidate: this.#candidate(buffers, first) }
     const pending = [first]
     const campaigns = [this.#campaigns[first]!]
     const passed: Array<number> = []
-    while (campaigns.length < window && this.#heap.size > 0) {
-      const i = this.#heap.pop()!
-      if (this.#read[i] !== undefined) passed.push(i)
+    while (campaigns.length < window && heap.size > 0) {
+      const i = heap.pop()!
+      if (buffers.read[i] === 1) passed.push(i)
       else {
         pending.push(i)
         campaigns.push(this.#campaigns[i]!)
       }
     }
-    for (const i of passed) this.#heap.push(i)
+    for (const i of passed) heap.push(i)
     this.#pending = pending
     return { _tag: "Read", campaigns }
   }
@@ -263,48 +382,63 @@ export class Search {
    * `ServingView.counters`: they rejoin at their true value.
    */
   read(counters: ReadonlyArray<number>): void {
+    const buffers = this.#inUse()
     const pending = this.#pending
     for (let k = 0; k < pending.length; k++) {
       const i = pending[k]!
-      this.#read[i] = repeatable(this.#campaigns[i]!, campaignViewAt(counters, k))
-      if (this.#value(i)) this.#heap.push(i)
+      this.#store(buffers, i, counters, k)
+      if (this.#value(buffers, i)) buffers.heap.push(i)
     }
     this.#pending = []
   }
 
+  /**
+   * Gives the buffers back to the pool: the search is over (no further `next` or `read`). The
+   * candidates it answered stay valid (they hold copies).
+   */
+  release(): void {
+    const buffers = this.#buffers
+    if (buffers === undefined) return
+    this.#buffers = undefined
+    this.#pool?.release(buffers)
+  }
+
   /** Values candidate i; false when it is not eligible. */
-  #value(i: number): boolean {
+  #value(buffers: SearchBuffers, i: number): boolean {
     const terms = this.#terms
-    const counters = this.#read[i]
     const valuation = this.#valuation
-    if (counters === undefined) {
+    const heap = buffers.heap
+    if (buffers.read[i] !== 1) {
       const impressions = this.#optimistic[i]!
       if (!valuation.admissibleAt(terms, i, impressions, false)) return false
-      this.#heap.values[i] = valuation.valueAt(
+      heap.values[i] = valuation.valueAt(
         terms,
         i,
         impressions,
         0,
         false,
         false,
-        this.#scores[i]!,
+        buffers.scores[i]!,
         this.#maxScore,
       )
-      this.#heap.seen[i] = 0
+      heap.seen[i] = 0
       return true
     }
-    if (!valuation.admissibleAt(terms, i, counters.impressions, counters.seen)) return false
-    this.#heap.values[i] = valuation.valueAt(
+    const at = 4 * i
+    const impressions = buffers.counters[at]!
+    const seen = buffers.counters[at + 2] === 1
+    if (!valuation.admissibleAt(terms, i, impressions, seen)) return false
+    heap.values[i] = valuation.valueAt(
       terms,
       i,
-      counters.impressions,
-      counters.clicks,
-      counters.seen,
-      counters.clicked,
-      this.#scores[i]!,
+      impressions,
+      buffers.counters[at + 1]!,
+      seen,
+      buffers.counters[at + 3] === 1,
+      buffers.scores[i]!,
       this.#maxScore,
     )
-    this.#heap.seen[i] = counters.seen ? 1 : 0
+    heap.seen[i] = seen ? 1 : 0
     return true
   }
 }

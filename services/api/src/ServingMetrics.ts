@@ -10,6 +10,8 @@ export const servingCounts = {
   refused: { unknown_client: 0, no_candidate: 0, all_at_limit: 0 } as Record<Refusal, number>,
   /** Admissions refused because the campaign reached its limit (the next candidate was tried). */
   admissionsAtLimit: 0,
+  /** Counter reads after the first (with the scores): how often the first window was not enough. */
+  furtherReads: 0,
   clicks: 0,
   clicksRefused: 0,
 }
@@ -46,6 +48,11 @@ export const render = (): string =>
       "adflow_admissions_at_limit_total",
       "Candidates refused at admission because of their limit.",
       [["", servingCounts.admissionsAtLimit]],
+    ),
+    ...counter(
+      "adflow_ads_further_reads_total",
+      "Counter reads of an ad request after its first: the first window did not hold the best candidate.",
+      [["", servingCounts.furtherReads]],
     ),
     ...counter(
       "adflow_impressions_republished_total",

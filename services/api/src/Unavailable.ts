@@ -25,6 +25,10 @@ const describe = (error: Infrastructure): string => {
   return detail === "" ? `${server} is not answering` : `${server} is not answering (${detail})`
 }
 
+/** The 503 an infrastructure failure answers, naming the failing server; undefined for any other error. */
+export const unavailableFor = (error: unknown): Errors.ServiceUnavailable | undefined =>
+  isInfrastructure(error) ? Errors.serviceUnavailable(describe(error)) : undefined
+
 /** Infrastructure failures become a 503 with the failing server named; other errors pass through. */
 export const orUnavailable = <A, E, R>(
   effect: Effect.Effect<A, E, R>,

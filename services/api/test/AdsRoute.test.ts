@@ -1,7 +1,12 @@
+import { BusError } from "@adflow/bus"
+import { CountersError } from "@adflow/counters"
 import { Errors } from "@adflow/domain"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Option } from "effect"
-import { clientOf } from "../src/AdsRoute.js"
+import { Effect, Exit, Option, Schema } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { answer, clientOf } from "../src/AdsRoute.js"
+import { orUnavailable } from "../src/Unavailable.js"
 import { apiLayer, clientId, raw, setup } from "./harness.js"
 
 describe("which requests GET /ads answers on node:http", () => {
@@ -17,12 +22,52 @@ describe("which requests GET /ads answers on node:http", () => {
       ["GET", "/ads?"],
       ["GET", "/ads?client_id=42"],
       ["GET", `/ads?client_id=${id}&client_id=${id}`],
+      ["GET", `/ads?client_id=${id.slice(0, 35)}%`],
+      ["GET", `/ads?client_id=${id.slice(0, 35)}+`],
+      ["GET", `/ads?client_id=${id.slice(0, 34)}%41`],
       ["GET", `/ads/?client_id=${id}`],
       ["GET", `/adsx?client_id=${id}`],
       ["GET", `/ads/${id}/click`],
     ] as const)
       assert.isTrue(Option.isNone(clientOf(method, url)), `${method} ${url}`)
   })
+})
+
+describe("the answers of GET /ads on node:http", () => {
+  const failures = {
+    "/redis": new CountersError({ operation: "readForRequest", message: "connection lost" }),
+    "/nats": new BusError({ operation: "publish x", message: "no responders" }),
+    "/not-found": Errors.notFound("client", "c1"),
+  } as const
+
+  it.effect("word an infrastructure failure as the HttpApi's 503 does, and a refusal as its 404", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<Http.Server>((resume) => {
+          const server = Http.createServer((request, response) => {
+            answer(response, Exit.fail(failures[request.url as keyof typeof failures]))
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))),
+      )
+      const { port } = server.address() as AddressInfo
+      for (const [path, error] of Object.entries(failures)) {
+        const response = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`))
+        const body = (yield* Effect.promise(() => response.json())) as { readonly message: string }
+        const expected = yield* Effect.flip(orUnavailable(Effect.fail(error)))
+        if (expected._tag === "NotFound") {
+          assert.strictEqual(response.status, 404)
+          assert.deepStrictEqual(body, Schema.encodeSync(Errors.NotFoundResponse)(expected))
+        } else {
+          assert.strictEqual(response.status, 503)
+          assert.deepStrictEqual(body, Schema.encodeSync(Errors.ServiceUnavailableResponse)(expected))
+          assert.match(body.message, path === "/redis" ? /^Redis is not answering/ : /^NATS is not answering/)
+        }
+        assert.strictEqual(response.headers.get("content-type"), "application/json")
+      }
+    }).pipe(Effect.scoped),
+  )
 })
 
 layer(apiLayer({ processor: false }), { excludeTestServices: true })("GET /ads on node:http", (it) => {

@@ -169,9 +169,16 @@ const wideMarket = fc
   })
 
 /**
+ * Buffers shared by every search of these tests, as by the API's requests: each search gets
+ * buffers another one (of another size, in another state) used before.
+ */
+const pool = new Ranking.SearchPool()
+
+/**
  * The request's loop without I/O: the scores with a first window, then windows from `truth`
  * until the search's best was read; with `refuseAll`, every admission is refused (at its limit),
- * and the admitted order is answered.
+ * and the admitted order is answered. With `staleFloors`, the optimistic counts come from no
+ * floors at all, as from an `Opening` computed before any of `floor` was read.
  */
 const chooseInWindows = (
   m: {
@@ -183,10 +190,11 @@ const chooseInWindows = (
     context: Engine.Ranking.Context
   },
   refuseAll = false,
+  staleFloors = false,
 ) => {
   const valuation = new Engine.Ranking.Valuation(m.context)
   const set = Ranking.candidateSet(m.serv)
-  const optimisticCounts = Ranking.optimisticCounts(set, floorsOf(m.serv, m.floor))
+  const optimisticCounts = Ranking.optimisticCounts(set, floorsOf(m.serv, staleFloors ? new Map() : m.floor))
   const positions = Ranking.firstWindow(set, optimisticCounts, valuation, m.window)
   const first = positions.map((i) => m.serv[i]!)
   assert.isAtMost(first.length, m.window)
@@ -199,13 +207,18 @@ const chooseInWindows = (
     flatScores(m.scoreOf),
     { positions, counters: flatCounters(first.map((c) => m.truth.get(c.campaign_id)!)) },
     valuation,
+    pool,
   )
   for (;;) {
     const step = search.next(m.window)
-    if (step._tag === "None") return { chosen: admitted[0], reads, admitted }
+    if (step._tag === "None") {
+      search.release()
+      return { chosen: admitted[0], reads, admitted }
+    }
     if (step._tag === "Admit") {
       admitted.push(step.candidate)
       if (refuseAll) continue
+      search.release()
       return { chosen: step.candidate, reads, admitted }
     }
     assert.isAtMost(step.campaigns.length, m.window)
@@ -267,6 +280,73 @@ describe("windowed counter reads around the engine", () => {
       }),
       { numRuns: 300 },
     ))
+
+  it("optimistic counts from older, lower floors (a reused Opening) still choose the engine's best", () =>
+    fc.assert(
+      fc.property(market, (m) => {
+        const full = Ranking.candidates(m.serv, m.scoreOf, m.truth, new ImpressionFloors())
+        const maxScore = Math.max(0, ...full.map((c) => c.score))
+        const best = Engine.Ranking.rank(full, m.context).next()
+        const { chosen } = chooseInWindows(m, false, true)
+        if (best === undefined) return assert.isUndefined(chosen)
+        assert.isDefined(chosen)
+        assert.isTrue(chosen!.read)
+        assert.strictEqual(chosen!.counters.seen, best.counters.seen)
+        assert.closeTo(
+          Engine.Ranking.value(chosen!, m.context, maxScore),
+          Engine.Ranking.value(best, m.context, maxScore),
+          1e-9,
+        )
+        const { admitted } = chooseInWindows(m, true, true)
+        assert.deepStrictEqual(
+          admitted.map((c) => c.campaign.campaign_id),
+          Array.from(Engine.Ranking.rank(full, m.context), (c) => c.campaign.campaign_id),
+        )
+      }),
+      { numRuns: 300 },
+    ))
+
+  it("an opening is reused until it is due, whatever the valuation, then computed from the floors of then", () => {
+    const campaigns = [serving(1, 1, 10, 100, 0, [1, 9]), serving(2, 1, 10, 300, 0, [1, 9])]
+    const context: Engine.Ranking.Context = {
+      day: DAY,
+      client,
+      clickRate: Engine.ClickRate.uninformed,
+      relevanceUnit: 1,
+    }
+    const set = Ranking.candidateSet(campaigns)
+    const floors = new ImpressionFloors()
+    const valuation = new Engine.Ranking.Valuation(context)
+    const openings = new Ranking.Openings()
+    const opening = openings.of(set, floors, valuation)
+    assert.deepStrictEqual(opening.positions, [1, 0])
+    floors.raise(campaigns[1]!.slot, 4)
+    assert.strictEqual(openings.of(set, floors, valuation), opening)
+    assert.strictEqual(openings.of(set, floors, new Engine.Ranking.Valuation(context)), opening)
+    const due = new Ranking.Openings(0).of(set, floors, valuation)
+    assert.notStrictEqual(due, opening)
+    assert.deepStrictEqual(Array.from(due.optimisticCounts), [0, 4])
+  })
+
+  it("a released search gives its buffers back and refuses to be used again", () => {
+    const campaigns = [serving(1, 1, 10, 100, 0, [1, 9])]
+    const context: Engine.Ranking.Context = {
+      day: DAY,
+      client,
+      clickRate: Engine.ClickRate.uninformed,
+      relevanceUnit: 1,
+    }
+    const valuation = new Engine.Ranking.Valuation(context)
+    const set = Ranking.candidateSet(campaigns)
+    const counts = Ranking.optimisticCounts(set, new ImpressionFloors())
+    const own = new Ranking.SearchPool()
+    const search = new Ranking.Search(set, counts, [], { positions: [], counters: [] }, valuation, own)
+    search.release()
+    search.release()
+    assert.throws(() => search.next())
+    const buffers = own.acquire(1)
+    assert.strictEqual(own.acquire(1) === buffers, false, "released once, handed out once")
+  })
 
   it("an unread candidate is ranked optimistically: unseen, not clicked, at its floor", () => {
     const campaign = serving(1, 1, 10, 100, 0, [1, 9])

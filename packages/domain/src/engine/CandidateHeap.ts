@@ -23,6 +23,16 @@ export class CandidateHeap {
     return this.#size
   }
 
+  /** How many positions it has room for (0 .. capacity - 1). */
+  get capacity(): number {
+    return this.#heap.length
+  }
+
+  /** Empties the heap, to be used again (`values` and `seen` are written before each add anyway). */
+  clear(): void {
+    this.#size = 0
+  }
+
   /** Adds a position without restoring the order: call `heapify` after the last one (O(n) in all). */
   add(i: number): void {
     this.#heap[this.#size++] = i
