@@ -8,8 +8,9 @@ const { ClickRate } = Engine
 /**
  * The click-rate learning state shared by every API instance: impressions and clicks counted per
  * ML-score bucket (`Engine.ClickRate.bucketOf`) in one Redis hash, fields `i:<bucket>` and
- * `c:<bucket>`. The processor records the impressions and clicks it APPLIED (not duplicates), so
- * a redelivered event is not learned twice; the API reads the counts now and then and turns them
+ * `c:<bucket>`. The ad request's admission script counts the impression it admits; the processor
+ * records the impressions and clicks it APPLIED (not duplicates), so a redelivered event, or the
+ * API's own impression, is not learned twice; the API reads the counts now and then and turns them
  * into a table with `Engine.ClickRate.estimate`.
  *
  * Not covered by `Counters.wipe` (its keys are per campaign and client). `adflow rebuild` leaves
@@ -63,6 +64,9 @@ export class ClickLearning extends Context.Tag("@adflow/counters/ClickLearning")
 >() {
   /** The hash's key, before the connection's keyPrefix. */
   static readonly KEY = KEY
+
+  /** The hash field counting impressions at this ML score (admission increments it itself). */
+  static readonly impressionFieldOf = (score: number): string => impressionsField(ClickRate.bucketOf(score))
 
   static readonly make: Effect.Effect<ClickLearningApi, never, RedisClient> = Effect.gen(function* () {
     const { redis } = yield* RedisClient

@@ -2,6 +2,7 @@ import type { AdvertiserId, CampaignId, ClientId, Events } from "@adflow/domain"
 import { Money } from "@adflow/domain"
 import { Cause, Context, Effect, Layer } from "effect"
 import type { ChainableCommander } from "ioredis"
+import { ClickLearning } from "./ClickLearning.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
 import { campaignViewAt } from "./Outcomes.js"
@@ -26,10 +27,11 @@ export interface AdmitImpression {
   /** The impression price in force, in micro-units (`Money.fromPrice`). */
   readonly costMicros: Money.Micros
   /**
-   * The impression event the request will publish, as JSON text, and its time in ms: a new
-   * admission keeps it in the outbox (`ImpressionOutbox`) until its publish is confirmed.
+   * The impression event the request will publish, as JSON text, its time in ms and its ML
+   * score: a new admission keeps it in the outbox (`ImpressionOutbox`) until its publish is
+   * confirmed, and counts it in the click-rate learning (`ClickLearning`) at that score.
    */
-  readonly event: { readonly json: string; readonly at: number }
+  readonly event: { readonly json: string; readonly at: number; readonly score: number }
 }
 
 /** ARGV of the admission scripts (`Scripts.admitImpression`, `MirroredAdmission`). */
@@ -39,6 +41,7 @@ export const admissionArgs = (input: AdmitImpression): ReadonlyArray<string | nu
   input.costMicros,
   input.event.at,
   input.event.json,
+  ClickLearning.impressionFieldOf(input.event.score),
 ]
 
 export interface ReadForRequest {
@@ -227,7 +230,12 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
               Scripts.run(
                 redis,
                 Scripts.admitImpression,
-                [Keys.seen(input.campaignId), Keys.totals(input.campaignId), Keys.unpublishedImpressions],
+                [
+                  Keys.seen(input.campaignId),
+                  Keys.totals(input.campaignId),
+                  Keys.unpublishedImpressions,
+                  ClickLearning.KEY,
+                ],
                 admissionArgs(input),
               ),
             catch: CountersError.from("admitImpression"),

@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import { type AdmitImpression, admissionArgs, Counters } from "./Counters.js"
+import { ClickLearning } from "./ClickLearning.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
 import type { Admission } from "./Outcomes.js"
@@ -9,7 +10,7 @@ import * as Scripts from "./Scripts.js"
 import { STAGING } from "./StagingCounters.js"
 
 /**
- * KEYS: seen, totals, unpublished impressions, staging seen, staging totals. ARGV: as
+ * KEYS: seen, totals, unpublished impressions, click learning, staging seen, staging totals. ARGV: as
  * `Scripts.admitImpression`.
  * `Scripts.admitImpression` on the live keys and, when it admits a new client, the same impression
  * applied to the staging keys, in one atomic step: a rebuild's per-entity swap (`StagingSwap`) runs
@@ -17,11 +18,11 @@ import { STAGING } from "./StagingCounters.js"
  */
 export const admitAndMirror: Scripts.Script = {
   name: "adflowAdmitAndMirror",
-  keys: 5,
+  keys: 6,
   lua: `${Scripts.admissionLua}
-if redis.call('SADD', KEYS[4], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[5], '${Keys.CounterField.impressions}', 1)
-  redis.call('HINCRBY', KEYS[5], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
+if redis.call('SADD', KEYS[5], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[6], '${Keys.CounterField.impressions}', 1)
+  redis.call('HINCRBY', KEYS[6], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
 end
 return 'new'
 `,
@@ -43,7 +44,7 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
     const { redis } = yield* RedisClient
     const counters = yield* Counters
     const flag = yield* RebuildFlag
-    redis.defineCommand(admitAndMirror.name, { numberOfKeys: 5, lua: admitAndMirror.lua })
+    redis.defineCommand(admitAndMirror.name, { numberOfKeys: 6, lua: admitAndMirror.lua })
 
     const mirrored = (input: AdmitImpression) =>
       Effect.tryPromise({
@@ -55,6 +56,7 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
               Keys.seen(input.campaignId),
               Keys.totals(input.campaignId),
               Keys.unpublishedImpressions,
+              ClickLearning.KEY,
               STAGING + Keys.seen(input.campaignId),
               STAGING + Keys.totals(input.campaignId),
             ],

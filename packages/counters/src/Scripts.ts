@@ -18,11 +18,12 @@ export interface Script {
 }
 
 /**
- * The admission's checks and writes, on KEYS[1] (seen), KEYS[2] (totals) and KEYS[3] (the
- * unpublished impressions, `Keys.unpublishedImpressions`) with ARGV client id, impressions limit,
- * cost in micros, the impression's time in ms and its event as JSON: returns 'repeat' or 'limit',
- * or falls through having admitted the client and recorded the impression as not yet published.
- * Shared by `admitImpression` and the rebuild's `MirroredAdmission`.
+ * The admission's checks and writes, on KEYS[1] (seen), KEYS[2] (totals), KEYS[3] (the
+ * unpublished impressions, `Keys.unpublishedImpressions`) and KEYS[4] (`ClickLearning.KEY`) with
+ * ARGV client id, impressions limit, cost in micros, the impression's time in ms, its event as
+ * JSON and the learning field of its score: returns 'repeat' or 'limit', or falls through having
+ * admitted the client, recorded the impression as not yet published and learned it. Shared by
+ * `admitImpression` and the rebuild's `MirroredAdmission`.
  */
 export const admissionLua = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'repeat' end
@@ -32,18 +33,20 @@ redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.impressions}', 1)
 redis.call('HINCRBY', KEYS[2], '${Keys.CounterField.spentImpressionsMicros}', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
 `
 
 /**
- * KEYS: seen, totals, unpublished impressions. ARGV: client id, impressions limit, cost in micros,
- * impression time in ms, impression event JSON.
+ * KEYS: seen, totals, unpublished impressions, click learning. ARGV: client id, impressions limit,
+ * cost in micros, impression time in ms, impression event JSON, learning field.
  * The ad request's admission: a client already in `seen` is a repeat (not charged again); a new
  * client is admitted only while impressions < limit, so the limit holds under any concurrency.
- * The outbox entry is written in the same step, so no admission can exist without its event.
+ * The outbox entry is written in the same step, so no admission can exist without its event, and
+ * so is the learned impression (the processor finds the event a duplicate and does not learn it).
  */
 export const admitImpression: Script = {
   name: "adflowAdmitImpression",
-  keys: 3,
+  keys: 4,
   lua: `${admissionLua}return 'new'\n`,
 }
 

@@ -1,5 +1,5 @@
-import { Counters, Keys, RedisClient } from "@adflow/counters"
-import { Money } from "@adflow/domain"
+import { ClickLearning, Counters, Keys, RedisClient } from "@adflow/counters"
+import { Engine, Money } from "@adflow/domain"
 import { assert, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { campaignId, clientId, impression, layer, moreConnections, outboxEntry } from "./fixtures.js"
@@ -204,5 +204,35 @@ it.layer(layer)("admitImpression", (it) => {
       assert.isFalse(yield* counters.hasSeen(campaign, client))
       assert.strictEqual((yield* counters.campaignCounters(campaign)).impressions, 0)
     }),
+  )
+
+  it.effect(
+    "a new admission learns one impression at its ML score; a repeat or a refusal learns nothing",
+    () =>
+      Effect.gen(function* () {
+        const counters = yield* Counters
+        const learning = yield* ClickLearning.make
+        yield* learning.reset
+        const campaign = campaignId()
+        const [first, second] = [clientId(), clientId()]
+        const admit = (client: typeof first) =>
+          counters.admitImpression({
+            campaignId: campaign,
+            clientId: client,
+            impressionsLimit: 1,
+            costMicros: cost,
+            event: outboxEntry(1_000, 0.42),
+          })
+        assert.strictEqual(yield* admit(first), "new")
+        assert.strictEqual(yield* admit(first), "repeat")
+        assert.strictEqual(yield* admit(second), "limit")
+        const learned = yield* learning.read
+        const bucket = Engine.ClickRate.bucketOf(0.42)
+        assert.deepStrictEqual(learned[bucket], { impressions: 1, clicks: 0 })
+        assert.strictEqual(
+          learned.reduce((sum, b) => sum + (b?.impressions ?? 0) + (b?.clicks ?? 0), 0),
+          1,
+        )
+      }),
   )
 })

@@ -30,9 +30,13 @@ export const impression = (campaign: CampaignId, client: ClientId, cost = 1.5): 
   })
 
 /** What an admission records in the outbox: any JSON text will do for the counters' own tests. */
-export const outboxEntry = (at = 1_700_000_000_000): { readonly json: string; readonly at: number } => ({
+export const outboxEntry = (
+  at = 1_700_000_000_000,
+  score = 0,
+): { readonly json: string; readonly at: number; readonly score: number } => ({
   json: JSON.stringify({ event_id: randomUUID(), at }),
   at,
+  score,
 })
 
 export const click = (campaign: CampaignId, client: ClientId, cost = 2.25): Events.Click =>

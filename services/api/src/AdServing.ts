@@ -1,5 +1,5 @@
 import { EventCodec, EventPublisher } from "@adflow/bus"
-import { ClickLearning, Counters, ImpressionOutbox, MirroredAdmission } from "@adflow/counters"
+import { Counters, ImpressionOutbox, MirroredAdmission } from "@adflow/counters"
 import {
   type Ad,
   CampaignLifecycle,
@@ -48,7 +48,6 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
     const counters = yield* Counters
     const publisher = yield* EventPublisher
     const policy = yield* EngineConfig.policy
-    const learning = yield* ClickLearning
     // Admission that also writes the staging counters while `adflow rebuild` runs.
     const admissions = yield* MirroredAdmission
     const outbox = yield* ImpressionOutbox
@@ -155,7 +154,7 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           clientId,
           impressionsLimit: campaign.impressions_limit,
           costMicros: campaign.row.cost_per_impression_micros,
-          event: { json, at: event.at },
+          event: { json, at: event.at, score: candidate.score },
         })
         if (admission === "limit") {
           // Out of the search for good: the next step offers the next best.
@@ -166,25 +165,16 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         // A new admission recorded the event in the outbox in the same step; once JetStream has
         // it, the entry goes. Should the publish fail, `OutboxRelay` publishes it later.
         // A repeat is not charged again; publishing the same event id again is deduplicated.
-        // A "new" admission happens once per (client, campaign), so this is where a served impression
-        // is learned exactly once: the processor finds it already admitted ("duplicate") and learns
-        // only the clicks and the impressions of outside producers.
-        const learn =
-          admission === "new"
-            ? learning.recordScores([candidate.score], []).pipe(
-                Effect.matchCauseEffect({
-                  onSuccess: () => Effect.sync(() => clickRates.observeImpression(candidate.score)),
-                  onFailure: (cause) => Effect.logWarning("click learning: impression lost", cause),
-                }),
-              )
-            : Effect.void
-        // One after the other: two Redis/NATS round trips in a row cost less CPU than the two
-        // fibers running them side by side, and CPU is what the request is short of.
+        // A "new" admission happens once per (client, campaign), so the admission script learns
+        // the served impression exactly once (the processor finds it already admitted,
+        // "duplicate", and learns only the clicks and the impressions of outside producers); this
+        // instance's click rates take it at once.
+        if (admission === "new") clickRates.observeImpression(candidate.score)
         yield* publisher.publishText("impression", event.event_id, json)
-        if (admission === "new") outbox.confirmed(json)
-        yield* learn
-        if (admission === "new") servingCounts.served++
-        else servingCounts.repeats++
+        if (admission === "new") {
+          outbox.confirmed(json)
+          servingCounts.served++
+        } else servingCounts.repeats++
         return Option.some(campaign)
       }
     }
@@ -212,5 +202,5 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
 
     return { serve } as const
   }),
-  dependencies: [ClickRates.Default, ClickLearning.layer, MirroredAdmission.layer],
+  dependencies: [ClickRates.Default, MirroredAdmission.layer],
 }) {}

@@ -73,7 +73,7 @@ layer(testLayer, { excludeTestServices: true, timeout: "120 seconds" })("impress
           clientId: viewer.client_id,
           impressionsLimit: campaign.impressions_limit,
           costMicros: Money.fromPrice(0.25),
-          event: { json: EventCodec.encodeText(event), at },
+          event: { json: EventCodec.encodeText(event), at, score: event.score },
         })
         assert.strictEqual(admission, "new")
         const path = { campaignId: campaign.campaign_id }

@@ -250,7 +250,7 @@ layer(Live, { excludeTestServices: true })("rebuild while serving", (it) => {
           clientId: event.client_id,
           impressionsLimit: 10,
           costMicros: Money.fromPrice(0.5),
-          event: { json: EventCodec.encodeText(event), at: event.at },
+          event: { json: EventCodec.encodeText(event), at: event.at, score: event.score },
         })
         assert.strictEqual(admission, "new")
 
