@@ -135,24 +135,9 @@ export class ClickLearning extends Context.Tag("@adflow/counters/ClickLearning")
       catch: CountersError.from("ClickLearning.reset"),
     }).pipe(Effect.asVoid)
 
-    // The ad request's case, one served impression: one increment, one asynchronous step, no tally.
-    const recordOneImpression = (score: number): Effect.Effect<void, CountersError> =>
-      Effect.async<void, CountersError>((resume) => {
-        redis.hincrby(KEY, impressionsField(ClickRate.bucketOf(score)), 1).then(
-          () => resume(Effect.void),
-          (error) => resume(Effect.fail(CountersError.from("ClickLearning.record")(error))),
-        )
-      })
-
     return {
       record,
-      recordScores: (impressionScores, clickScores) =>
-        Array.isArray(impressionScores) &&
-        impressionScores.length === 1 &&
-        Array.isArray(clickScores) &&
-        clickScores.length === 0
-          ? recordOneImpression(impressionScores[0])
-          : record(ClickRate.tally(impressionScores, clickScores)),
+      recordScores: (impressionScores, clickScores) => record(ClickRate.tally(impressionScores, clickScores)),
       read,
       reset,
     }
