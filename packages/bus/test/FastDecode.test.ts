@@ -2,7 +2,7 @@ import { EventCodec } from "@adflow/bus"
 import { AdvertiserId, CampaignId, Events } from "@adflow/domain"
 import { TestEvents } from "@adflow/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Either, FastCheck as fc, type ParseResult, Schema } from "effect"
+import { Either, Equal, FastCheck as fc, type ParseResult, Schema } from "effect"
 import * as FastDecode from "../src/FastDecode.js"
 
 // The fast path must never accept what the schema rejects, nor decode anything differently.
@@ -82,6 +82,9 @@ const agrees = (kind: keyof typeof schemaDecoders, text: string) => {
   const decoded = Either.getOrThrow(slow)
   assert.strictEqual(fast.constructor, decoded.constructor)
   assert.deepStrictEqual({ ...fast }, { ...decoded })
+  // Built without the constructor: the same own keys in the same order, equal as Data values.
+  assert.deepStrictEqual(Object.keys(fast), Object.keys(decoded))
+  assert.isTrue(Equal.equals(fast, decoded))
 }
 
 // Most generated events have some field wrong; enough runs that many are valid too.
