@@ -125,12 +125,6 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
      */
     const decide = (client: ClientRow, day: Day, done: (exit: Exit.Exit<Ad.Ad, Failure>) => void): void => {
       const clientId = client.client_id
-      const candidates = index.candidates(client, day)
-      const { campaigns } = candidates
-      if (campaigns.length === 0) {
-        servingCounts.refused.no_candidate++
-        return done(Exit.fail(noAd(clientId)))
-      }
       let settled = false
       const settle = (exit: Exit.Exit<Ad.Ad, Failure>) => {
         settled = true
@@ -148,11 +142,11 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         }
       }
 
-      const valuation = valuationOn(day)
-      const { optimisticCounts, positions } = openings.of(candidates, floor, valuation)
-      const firstCampaigns = positions.map((i) => campaigns[i]!)
+      let candidates: Ranking.CandidateSet
+      let valuation: Engine.Ranking.Valuation
+      let opening: Ranking.Opening
       let search: Ranking.Search
-      let reading: ReadonlyArray<ServingCampaign> = firstCampaigns
+      let reading: ReadonlyArray<ServingCampaign>
       let chosen: Ranking.Candidate
       let event: Events.Impression
       let json: string
@@ -200,9 +194,9 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
         attempt(() => {
           search = new Ranking.Search(
             candidates,
-            optimisticCounts,
+            opening.optimisticCounts,
             first.scores,
-            { positions, counters: noteFloor(firstCampaigns, first.counters) },
+            { positions: opening.positions, counters: noteFloor(reading, first.counters) },
             valuation,
             searches,
           )
@@ -244,13 +238,22 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
           settle(Exit.succeed(toAd(chosen.campaign)))
         })
 
-      attempt(() =>
+      attempt(() => {
+        candidates = index.candidates(client, day)
+        const { campaigns } = candidates
+        if (campaigns.length === 0) {
+          servingCounts.refused.no_candidate++
+          return settle(Exit.fail(noAd(clientId)))
+        }
+        valuation = valuationOn(day)
+        opening = openings.of(candidates, floor, valuation)
+        reading = opening.positions.map((i) => campaigns[i]!)
         counters.readForServingWith(
-          { clientId, scores: true, campaignIds: firstCampaigns.map((c) => c.campaign_id) },
+          { clientId, scores: true, campaignIds: reading.map((c) => c.campaign_id) },
           onFirst,
           fail,
-        ),
-      )
+        )
+      })
     }
 
     /** `GET /ads` in plain code: `done` is called once, with the answer or why there is none. */
