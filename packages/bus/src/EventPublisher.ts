@@ -36,13 +36,39 @@ export class EventPublisher extends Effect.Service<EventPublisher>()("@adflow/bu
     const publish = (event: Events.Event) =>
       publishBytes(topology.eventSubject(EventCodec.kindOf(event)), EventCodec.encode(event), event.event_id)
 
+    /**
+     * `publishText` for plain code: exactly one of `onAck` and `onError` is called, once, later
+     * or at once (the ad request's hot path, without an Effect per publish).
+     */
+    const publishTextWith = (
+      kind: Topology.EventKind,
+      eventId: string | undefined,
+      json: string,
+      onAck: (ack: PublishAck) => void,
+      onError: (error: BusError) => void,
+    ): void => {
+      const subject = topology.eventSubject(kind)
+      send(subject, textEncoder.encode(json), eventId, onAck, (error) =>
+        onError(BusError.from(`publish ${subject}`)(error)),
+      )
+    }
+
     /** An event already encoded as JSON text (`EventCodec.encodeText`), published as is. */
     const publishText = (kind: Topology.EventKind, eventId: string | undefined, json: string) =>
-      publishBytes(topology.eventSubject(kind), textEncoder.encode(json), eventId)
+      Effect.async<PublishAck, BusError>((resume) =>
+        publishTextWith(
+          kind,
+          eventId,
+          json,
+          (ack) => resume(Effect.succeed(ack)),
+          (error) => resume(Effect.fail(error)),
+        ),
+      )
 
     return {
       publish,
       publishText,
+      publishTextWith,
       /** Publishes concurrently and waits for every acknowledgement. */
       publishAll: (events: Iterable<Events.Event>) => Effect.forEach(events, publish, { concurrency: 256 }),
       /** Raw bytes to a subject, for tests and tools that must send what a careless producer would. */

@@ -64,6 +64,15 @@ export interface ReadForServing {
 export interface CountersApi {
   /** Admits one impression for the ad request, atomically: never more "new" than the limit allows. */
   readonly admitImpression: (input: AdmitImpression) => Effect.Effect<Admission, CountersError>
+  /**
+   * `admitImpression` for plain code: exactly one of `onAdmission` and `onError` is called, once,
+   * later or at once; throws (a defect) on a limit or cost that is not a non-negative integer.
+   */
+  readonly admitImpressionWith: (
+    input: AdmitImpression,
+    onAdmission: (admission: Admission) => void,
+    onError: (error: CountersError) => void,
+  ) => void
   /** Applies impressions (no limit check) in one round trip; one outcome per event, in order. */
   readonly applyImpressions: (
     events: ReadonlyArray<Events.Impression>,
@@ -83,6 +92,15 @@ export interface CountersApi {
    * and the campaigns' counters, without maps or an object per campaign.
    */
   readonly readForServing: (input: ReadForServing) => Effect.Effect<ServingView, CountersError>
+  /**
+   * `readForServing` for plain code: exactly one of `onView` and `onError` is called, once, at
+   * once or later (the ad request's hot path, without an Effect per call).
+   */
+  readonly readForServingWith: (
+    input: ReadForServing,
+    onView: (view: ServingView) => void,
+    onError: (error: CountersError) => void,
+  ) => void
   /** Whether the client was shown the campaign (a click is accepted only then). */
   readonly hasSeen: (campaignId: CampaignId, clientId: ClientId) => Effect.Effect<boolean, CountersError>
   readonly campaignCounters: (campaignId: CampaignId) => Effect.Effect<CampaignCounters, CountersError>
@@ -106,11 +124,6 @@ const isScoreOutcome = isOneOf<ScoreOutcome>("applied", "duplicate", "stale")
 const unexpected = (operation: string, reply: unknown) =>
   new CountersError({ operation, message: `unexpected reply ${JSON.stringify(reply)}` })
 
-const expect =
-  <A>(operation: string, guard: (reply: unknown) => reply is A) =>
-  (reply: unknown): Effect.Effect<A, CountersError> =>
-    guard(reply) ? Effect.succeed(reply) : Effect.fail(unexpected(operation, reply))
-
 /** An integer reply field; a missing field is 0. */
 const count = (value: unknown): number => (typeof value === "string" ? Number(value) : 0)
 
@@ -118,6 +131,44 @@ const count = (value: unknown): number => (typeof value === "string" ? Number(va
 const BATCH_CHUNK = 500
 
 const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
+
+/**
+ * The Effect of a callback operation (`readForServingWith`, `admitImpressionWith`): one
+ * asynchronous step; what the start throws is a defect.
+ */
+export const fromCallback = <A, E>(
+  start: (onValue: (value: A) => void, onError: (error: E) => void) => void,
+): Effect.Effect<A, E> =>
+  Effect.async<A, E>((resume) => {
+    try {
+      start(
+        (value) => resume(Effect.succeed(value)),
+        (error) => resume(Effect.fail(error)),
+      )
+    } catch (defect) {
+      resume(Effect.die(defect))
+    }
+  })
+
+/** Calls `onValue` with a reply `guard` accepts, `onError` otherwise: one of them, once. */
+export const settleReply = <A>(
+  sent: () => Promise<unknown>,
+  operation: string,
+  guard: (reply: unknown) => reply is A,
+  onValue: (value: A) => void,
+  onError: (error: CountersError) => void,
+): void => {
+  let reply: Promise<unknown>
+  try {
+    reply = sent()
+  } catch (error) {
+    return onError(CountersError.from(operation)(error))
+  }
+  reply.then(
+    (value) => (guard(value) ? onValue(value) : onError(unexpected(operation, value))),
+    (error) => onError(CountersError.from(operation)(error)),
+  )
+}
 
 const totalsFields = [
   Keys.CounterField.impressions,
@@ -218,28 +269,39 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
             }),
           )
 
+    const admitImpressionWith = (
+      input: AdmitImpression,
+      onAdmission: (admission: Admission) => void,
+      onError: (error: CountersError) => void,
+    ): void => {
+      if (!isSafeCount(input.impressionsLimit) || !isSafeCount(input.costMicros))
+        throw new Cause.IllegalArgumentException(
+          `admitImpression needs a non-negative integer limit and cost, got ${input.impressionsLimit} and ${input.costMicros}`,
+        )
+      settleReply(
+        () =>
+          Scripts.run(
+            redis,
+            Scripts.admitImpression,
+            [
+              Keys.seen(input.campaignId),
+              Keys.totals(input.campaignId),
+              Keys.unpublishedImpressions,
+              ClickLearning.KEY,
+            ],
+            admissionArgs(input),
+          ),
+        "admitImpression",
+        isAdmission,
+        onAdmission,
+        onError,
+      )
+    }
+
     const admitImpression = (input: AdmitImpression) =>
-      !isSafeCount(input.impressionsLimit) || !isSafeCount(input.costMicros)
-        ? Effect.die(
-            new Cause.IllegalArgumentException(
-              `admitImpression needs a non-negative integer limit and cost, got ${input.impressionsLimit} and ${input.costMicros}`,
-            ),
-          )
-        : Effect.tryPromise({
-            try: () =>
-              Scripts.run(
-                redis,
-                Scripts.admitImpression,
-                [
-                  Keys.seen(input.campaignId),
-                  Keys.totals(input.campaignId),
-                  Keys.unpublishedImpressions,
-                  ClickLearning.KEY,
-                ],
-                admissionArgs(input),
-              ),
-            catch: CountersError.from("admitImpression"),
-          }).pipe(Effect.flatMap(expect("admitImpression", isAdmission)))
+      fromCallback<Admission, CountersError>((onAdmission, onError) =>
+        admitImpressionWith(input, onAdmission, onError),
+      )
 
     const applyImpressions = (events: ReadonlyArray<Events.Impression>) =>
       batch(
@@ -284,45 +346,53 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       clientId: ClientId,
       scores: ReadonlyArray<AdvertiserId> | "all",
       campaignIds: ReadonlyArray<CampaignId>,
-    ): Effect.Effect<ServingView, CountersError> => {
+      onView: (view: ServingView) => void,
+      onError: (error: CountersError) => void,
+    ): void => {
       const keys: Array<string> = [Keys.scores(clientId)]
       for (const campaignId of campaignIds) keys.push(Keys.campaignTag(campaignId))
       const args =
         scores === "all"
           ? [clientId, Scripts.ScoresRead.all]
           : [clientId, Scripts.ScoresRead.listed, ...scores]
-      // One asynchronous step resumed with the checked reply (the ad request's hot path).
-      return Effect.async<ServingView, CountersError>((resume) => {
-        let sent: Promise<unknown>
-        try {
-          sent = Scripts.run(redis, Scripts.readForRequest, keys, args)
-        } catch (error) {
-          return resume(Effect.fail(CountersError.from("readForRequest")(error)))
-        }
-        sent.then(
-          (reply) => {
-            const view = readReply(reply, scores === "all" ? -1 : scores.length, campaignIds.length)
-            resume(
-              view === undefined ? Effect.fail(unexpected("readForRequest", reply)) : Effect.succeed(view),
-            )
-          },
-          (error) => resume(Effect.fail(CountersError.from("readForRequest")(error))),
-        )
-      })
+      let sent: Promise<unknown>
+      try {
+        sent = Scripts.run(redis, Scripts.readForRequest, keys, args)
+      } catch (error) {
+        return onError(CountersError.from("readForRequest")(error))
+      }
+      sent.then(
+        (reply) => {
+          const view = readReply(reply, scores === "all" ? -1 : scores.length, campaignIds.length)
+          if (view === undefined) onError(unexpected("readForRequest", reply))
+          else onView(view)
+        },
+        (error) => onError(CountersError.from("readForRequest")(error)),
+      )
     }
 
     const readForRequest = ({ advertiserIds, campaignIds, clientId }: ReadForRequest) =>
       advertiserIds.length === 0 && campaignIds.length === 0
         ? Effect.succeed<RequestView>({ scores: new Map(), campaigns: new Map() })
-        : read(clientId, advertiserIds, campaignIds).pipe(
-            Effect.map((view) => toRequestView(view, advertiserIds, campaignIds)),
-          )
+        : fromCallback<ServingView, CountersError>((onView, onError) =>
+            read(clientId, advertiserIds, campaignIds, onView, onError),
+          ).pipe(Effect.map((view) => toRequestView(view, advertiserIds, campaignIds)))
 
     const noScores: ReadonlyArray<AdvertiserId> = []
-    const readForServing = ({ campaignIds, clientId, scores }: ReadForServing) =>
+    const noView: ServingView = { scores: [], counters: [] }
+    const readForServingWith = (
+      { campaignIds, clientId, scores }: ReadForServing,
+      onView: (view: ServingView) => void,
+      onError: (error: CountersError) => void,
+    ): void =>
       !scores && campaignIds.length === 0
-        ? Effect.succeed<ServingView>({ scores: [], counters: [] })
-        : read(clientId, scores ? "all" : noScores, campaignIds)
+        ? onView(noView)
+        : read(clientId, scores ? "all" : noScores, campaignIds, onView, onError)
+
+    const readForServing = (input: ReadForServing) =>
+      fromCallback<ServingView, CountersError>((onView, onError) =>
+        readForServingWith(input, onView, onError),
+      )
 
     const hasSeen = (campaignId: CampaignId, clientId: ClientId) =>
       Effect.tryPromise({
@@ -363,11 +433,13 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
 
     return {
       admitImpression,
+      admitImpressionWith,
       applyImpressions,
       applyClicks,
       applyScores,
       readForRequest,
       readForServing,
+      readForServingWith,
       hasSeen,
       campaignCounters,
       wipe,

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { type AdmitImpression, admissionArgs, Counters } from "./Counters.js"
+import { type AdmitImpression, admissionArgs, Counters, fromCallback, settleReply } from "./Counters.js"
 import { ClickLearning } from "./ClickLearning.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
@@ -38,7 +38,15 @@ const isAdmission = (reply: unknown): reply is Admission =>
  */
 export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdmission")<
   MirroredAdmission,
-  { readonly admit: (input: AdmitImpression) => Effect.Effect<Admission, CountersError> }
+  {
+    readonly admit: (input: AdmitImpression) => Effect.Effect<Admission, CountersError>
+    /** `admit` for plain code, as `Counters.admitImpressionWith`. */
+    readonly admitWith: (
+      input: AdmitImpression,
+      onAdmission: (admission: Admission) => void,
+      onError: (error: CountersError) => void,
+    ) => void
+  }
 >() {
   static readonly make = Effect.gen(function* () {
     const { redis } = yield* RedisClient
@@ -46,9 +54,13 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
     const flag = yield* RebuildFlag
     redis.defineCommand(admitAndMirror.name, { numberOfKeys: 6, lua: admitAndMirror.lua })
 
-    const mirrored = (input: AdmitImpression) =>
-      Effect.tryPromise({
-        try: () =>
+    const mirrored = (
+      input: AdmitImpression,
+      onAdmission: (admission: Admission) => void,
+      onError: (error: CountersError) => void,
+    ) =>
+      settleReply(
+        () =>
           Scripts.run(
             redis,
             admitAndMirror,
@@ -62,27 +74,25 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
             ],
             admissionArgs(input),
           ),
-        catch: CountersError.from("admitAndMirror"),
-      }).pipe(
-        Effect.flatMap((reply) =>
-          isAdmission(reply)
-            ? Effect.succeed(reply)
-            : Effect.fail(
-                new CountersError({
-                  operation: "admitAndMirror",
-                  message: `unexpected reply ${JSON.stringify(reply)}`,
-                }),
-              ),
-        ),
+        "admitAndMirror",
+        isAdmission,
+        onAdmission,
+        onError,
       )
 
     const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
     // Input the live admission would reject takes its path, which says why.
-    const admit = (input: AdmitImpression) =>
+    const admitWith = (
+      input: AdmitImpression,
+      onAdmission: (admission: Admission) => void,
+      onError: (error: CountersError) => void,
+    ): void =>
       flag.active() && isSafeCount(input.impressionsLimit) && isSafeCount(input.costMicros)
-        ? mirrored(input)
-        : counters.admitImpression(input)
-    return { admit }
+        ? mirrored(input, onAdmission, onError)
+        : counters.admitImpressionWith(input, onAdmission, onError)
+    const admit = (input: AdmitImpression) =>
+      fromCallback<Admission, CountersError>((onAdmission, onError) => admitWith(input, onAdmission, onError))
+    return { admit, admitWith }
   })
 
   /** Over the live RedisClient and Counters in context, with its own cached `RebuildFlag`. */

@@ -207,6 +207,43 @@ it.layer(layer)("admitImpression", (it) => {
   )
 
   it.effect(
+    "admitImpressionWith calls back once with what admitImpression answers, and throws on bad input",
+    () =>
+      Effect.gen(function* () {
+        const counters = yield* Counters
+        const campaign = campaignId()
+        const client = clientId()
+        const input = { campaignId: campaign, clientId: client, impressionsLimit: 1, costMicros: cost }
+        const admitWith = (impressionsLimit: number) =>
+          Effect.async<ReadonlyArray<string>>((resume) => {
+            const calls: Array<string> = []
+            counters.admitImpressionWith(
+              { ...input, impressionsLimit, event: outboxEntry() },
+              (admission) => calls.push(admission),
+              (error) => calls.push(error._tag),
+            )
+            // Anything called twice would be there by the next round trip's answer.
+            counters
+              .hasSeen(campaign, client)
+              .pipe(Effect.runPromise)
+              .then(() => resume(Effect.succeed(calls)))
+          })
+        assert.deepStrictEqual(yield* admitWith(1), ["new"])
+        assert.deepStrictEqual(yield* admitWith(1), ["repeat"])
+        const other = { ...input, clientId: clientId(), event: outboxEntry() }
+        assert.strictEqual(yield* counters.admitImpression(other), "limit")
+        assert.throws(() =>
+          counters.admitImpressionWith(
+            { ...other, impressionsLimit: -1 },
+            () => assert.fail("no admission"),
+            () => assert.fail("no error"),
+          ),
+        )
+        assert.strictEqual((yield* counters.campaignCounters(campaign)).impressions, 1)
+      }),
+  )
+
+  it.effect(
     "a new admission learns one impression at its ML score; a repeat or a refusal learns nothing",
     () =>
       Effect.gen(function* () {

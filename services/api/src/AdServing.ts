@@ -1,5 +1,12 @@
-import { EventCodec, EventPublisher } from "@adflow/bus"
-import { Counters, ImpressionOutbox, MirroredAdmission } from "@adflow/counters"
+import { type BusError, EventCodec, EventPublisher } from "@adflow/bus"
+import {
+  type Admission,
+  Counters,
+  type CountersError,
+  ImpressionOutbox,
+  MirroredAdmission,
+  type ServingView,
+} from "@adflow/counters"
 import {
   type Ad,
   CampaignLifecycle,
@@ -12,7 +19,7 @@ import {
   Targeting,
 } from "@adflow/domain"
 import type { ClientRow } from "@adflow/store"
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option, Runtime } from "effect"
 import { CampaignIndex, type ServingCampaign } from "./CampaignIndex.js"
 import { ClickRates } from "./ClickRates.js"
 import { ClientCache } from "./ClientCache.js"
@@ -24,6 +31,11 @@ import { servingCounts } from "./ServingMetrics.js"
 
 const noAd = (clientId: ClientId) =>
   new Errors.NotFound({ error: Errors.Code.notFound, message: `no ad can be shown to client ${clientId}` })
+
+/** Why `GET /ads` has no answer: no such client or no ad for it (404), or a server failing (503). */
+export type Failure = Errors.NotFound | CountersError | BusError | ClientReadError
+
+type ClientReadError = Effect.Effect.Error<ReturnType<ClientCache["get"]>>
 
 const toAd = ({ row }: ServingCampaign): Ad.Ad => ({
   ad_id: row.campaign_id,
@@ -101,106 +113,171 @@ export class AdServing extends Effect.Service<AdServing>()("@adflow/api/AdServin
       return counters
     }
 
+    // Only a client missing from memory is read through an Effect (`ClientCache.get`).
+    const runCallback = Runtime.runCallback(yield* Effect.runtime<never>())
+
     /**
-     * The engine's best candidate that admission accepts, reading counters only as far as needed:
-     * the client's scores with the most promising window's counters in one round trip, then
-     * further windows only while an unread candidate could still be the best.
+     * The decision for a client, in plain code around the I/O calls (no Effect step of its own,
+     * CPU being what the request is short of): `done` is called once with its exit. The
+     * engine's best candidate that admission accepts is found reading counters only as far as
+     * needed: the client's scores with the most promising window's counters in one round trip,
+     * then further windows only while an unread candidate could still be the best.
      */
-    // A generator run inside `serve`'s (`yield*`), not an Effect of its own: one Effect per request.
-    function* choose(client: ClientRow, candidates: Ranking.CandidateSet, day: Day) {
+    const decide = (client: ClientRow, day: Day, done: (exit: Exit.Exit<Ad.Ad, Failure>) => void): void => {
       const clientId = client.client_id
-      const { campaigns } = candidates
-      const valuation = valuationOn(day)
-      const { optimisticCounts, positions } = openings.of(candidates, floor, valuation)
-      const firstCampaigns = positions.map((i) => campaigns[i]!)
-      const first = yield* counters.readForServing({
-        clientId,
-        scores: true,
-        campaignIds: firstCampaigns.map((c) => c.campaign_id),
-      })
-      const search = new Ranking.Search(
-        candidates,
-        optimisticCounts,
-        first.scores,
-        { positions, counters: noteFloor(firstCampaigns, first.counters) },
-        valuation,
-        searches,
-      )
-      for (;;) {
-        const step = search.next()
-        if (step._tag === "None") {
-          search.release()
-          return Option.none<ServingCampaign>()
-        }
-        if (step._tag === "Read") {
-          servingCounts.furtherReads++
-          const view = yield* counters.readForServing({
-            clientId,
-            scores: false,
-            campaignIds: step.campaigns.map((c) => c.campaign_id),
-          })
-          search.read(noteFloor(step.campaigns, view.counters))
-          continue
-        }
-        const { candidate } = step
-        const { campaign } = candidate
-        // The engine checked these already; the last word stays here, next to the admission.
-        if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
-          continue
-        const event = impression(candidate, clientId, day)
-        const json = EventCodec.encodeText(event)
-        const admission = yield* admissions.admit({
-          campaignId: campaign.campaign_id,
-          clientId,
-          impressionsLimit: campaign.impressions_limit,
-          costMicros: campaign.row.cost_per_impression_micros,
-          event: { json, at: event.at, score: candidate.score },
-        })
-        if (admission === "limit") {
-          // Out of the search for good: the next step offers the next best.
-          servingCounts.admissionsAtLimit++
-          continue
-        }
-        search.release()
-        // A new admission recorded the event in the outbox in the same step; once JetStream has
-        // it, the entry goes. Should the publish fail, `OutboxRelay` publishes it later.
-        // A repeat is not charged again; publishing the same event id again is deduplicated.
-        // A "new" admission happens once per (client, campaign), so the admission script learns
-        // the served impression exactly once (the processor finds it already admitted,
-        // "duplicate", and learns only the clicks and the impressions of outside producers); this
-        // instance's click rates take it at once.
-        if (admission === "new") clickRates.observeImpression(candidate.score)
-        yield* publisher.publishText("impression", event.event_id, json)
-        if (admission === "new") {
-          outbox.confirmed(json)
-          servingCounts.served++
-        } else servingCounts.repeats++
-        return Option.some(campaign)
+      let settled = false
+      const settle = (exit: Exit.Exit<Ad.Ad, Failure>) => {
+        settled = true
+        done(exit)
       }
+      const fail = (error: Failure) => settle(Exit.fail(error))
+      // Every step after an I/O reply runs in a callback: what it throws becomes the request's
+      // defect, as in an Effect (a throw from `done` itself is not caught twice).
+      const attempt = (step: () => void) => {
+        try {
+          step()
+        } catch (defect) {
+          if (settled) throw defect
+          settle(Exit.die(defect))
+        }
+      }
+
+      let candidates: Ranking.CandidateSet
+      let valuation: Engine.Ranking.Valuation
+      let opening: Ranking.Opening
+      let search: Ranking.Search
+      let reading: ReadonlyArray<ServingCampaign>
+      let chosen: Ranking.Candidate
+      let event: Events.Impression
+      let json: string
+      let admission: Admission
+
+      const run = () => {
+        for (;;) {
+          const step = search.next()
+          if (step._tag === "None") {
+            search.release()
+            servingCounts.refused.all_at_limit++
+            return settle(Exit.fail(noAd(clientId)))
+          }
+          if (step._tag === "Read") {
+            servingCounts.furtherReads++
+            reading = step.campaigns
+            return counters.readForServingWith(
+              { clientId, scores: false, campaignIds: reading.map((c) => c.campaign_id) },
+              onRead,
+              fail,
+            )
+          }
+          chosen = step.candidate
+          const { campaign } = chosen
+          // The engine checked these already; the last word stays here, next to the admission.
+          if (!CampaignLifecycle.isActive(campaign, day) || !Targeting.matches(campaign.targeting, client))
+            continue
+          event = impression(chosen, clientId, day)
+          json = EventCodec.encodeText(event)
+          return admissions.admitWith(
+            {
+              campaignId: campaign.campaign_id,
+              clientId,
+              impressionsLimit: campaign.impressions_limit,
+              costMicros: campaign.row.cost_per_impression_micros,
+              event: { json, at: event.at, score: chosen.score },
+            },
+            onAdmission,
+            fail,
+          )
+        }
+      }
+
+      const onFirst = (first: ServingView) =>
+        attempt(() => {
+          search = new Ranking.Search(
+            candidates,
+            opening.optimisticCounts,
+            first.scores,
+            { positions: opening.positions, counters: noteFloor(reading, first.counters) },
+            valuation,
+            searches,
+          )
+          run()
+        })
+
+      const onRead = (view: ServingView) =>
+        attempt(() => {
+          search.read(noteFloor(reading, view.counters))
+          run()
+        })
+
+      const onAdmission = (reply: Admission) =>
+        attempt(() => {
+          if (reply === "limit") {
+            // Out of the search for good: the next step offers the next best.
+            servingCounts.admissionsAtLimit++
+            return run()
+          }
+          admission = reply
+          search.release()
+          // A new admission recorded the event in the outbox in the same step; once JetStream has
+          // it, the entry goes. Should the publish fail, `OutboxRelay` publishes it later.
+          // A repeat is not charged again; publishing the same event id again is deduplicated.
+          // A "new" admission happens once per (client, campaign), so the admission script learns
+          // the served impression exactly once (the processor finds it already admitted,
+          // "duplicate", and learns only the clicks and the impressions of outside producers);
+          // this instance's click rates take it at once.
+          if (admission === "new") clickRates.observeImpression(chosen.score)
+          publisher.publishTextWith("impression", event.event_id, json, onPublished, fail)
+        })
+
+      const onPublished = () =>
+        attempt(() => {
+          if (admission === "new") {
+            outbox.confirmed(json)
+            servingCounts.served++
+          } else servingCounts.repeats++
+          settle(Exit.succeed(toAd(chosen.campaign)))
+        })
+
+      attempt(() => {
+        candidates = index.candidates(client, day)
+        const { campaigns } = candidates
+        if (campaigns.length === 0) {
+          servingCounts.refused.no_candidate++
+          return settle(Exit.fail(noAd(clientId)))
+        }
+        valuation = valuationOn(day)
+        opening = openings.of(candidates, floor, valuation)
+        reading = opening.positions.map((i) => campaigns[i]!)
+        counters.readForServingWith(
+          { clientId, scores: true, campaignIds: reading.map((c) => c.campaign_id) },
+          onFirst,
+          fail,
+        )
+      })
     }
 
-    const serve = (clientId: ClientId) =>
-      Effect.gen(function* () {
-        const day = currentDay.get()
-        const client = yield* clients.get(clientId)
-        if (Option.isNone(client)) {
-          servingCounts.refused.unknown_client++
-          return yield* Effect.fail(Errors.notFound("client", clientId))
-        }
-        const candidates = index.candidates(client.value, day)
-        if (candidates.campaigns.length === 0) {
-          servingCounts.refused.no_candidate++
-          return yield* Effect.fail(noAd(clientId))
-        }
-        const chosen = yield* choose(client.value, candidates, day)
-        if (Option.isNone(chosen)) {
-          servingCounts.refused.all_at_limit++
-          return yield* Effect.fail(noAd(clientId))
-        }
-        return toAd(chosen.value)
+    /** `GET /ads` in plain code: `done` is called once, with the answer or why there is none. */
+    const serveWith = (clientId: ClientId, done: (exit: Exit.Exit<Ad.Ad, Failure>) => void): void => {
+      const day = currentDay.get()
+      const held = clients.held(clientId)
+      if (held !== undefined) return decide(held, day, done)
+      runCallback(clients.get(clientId), {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit)) return done(Exit.failCause(exit.cause))
+          if (Option.isNone(exit.value)) {
+            servingCounts.refused.unknown_client++
+            return done(Exit.fail(Errors.notFound("client", clientId)))
+          }
+          decide(exit.value.value, day, done)
+        },
       })
+    }
 
-    return { serve } as const
+    /** `GET /ads` as an Effect (the HttpApi endpoint): the same decision, as one asynchronous step. */
+    const serve = (clientId: ClientId): Effect.Effect<Ad.Ad, Failure> =>
+      Effect.async<Ad.Ad, Failure>((resume) => serveWith(clientId, resume))
+
+    return { serve, serveWith } as const
   }),
   dependencies: [ClickRates.Default, MirroredAdmission.layer],
 }) {}

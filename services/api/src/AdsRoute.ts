@@ -1,7 +1,7 @@
 import { type Ad, ClientId, Errors } from "@adflow/domain"
 import { Cause, Effect, Exit, Option, Runtime, Schema } from "effect"
 import type * as Http from "node:http"
-import { AdServing } from "./AdServing.js"
+import { AdServing, type Failure } from "./AdServing.js"
 import * as HttpMetrics from "./HttpMetrics.js"
 import type { FastRoute } from "./NodeServer.js"
 import { unavailableFor } from "./Unavailable.js"
@@ -27,9 +27,6 @@ export const clientOf = (method: string | undefined, url: string | undefined): O
   const ids = new URLSearchParams(url.slice("/ads?".length)).getAll("client_id")
   return ids.length === 1 ? decodeClientId(ids[0]) : Option.none()
 }
-
-/** What `AdServing.serve` fails with. */
-type Failure = Effect.Effect.Error<ReturnType<AdServing["serve"]>>
 
 const send = (response: Http.ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
@@ -64,10 +61,11 @@ export const answer = (response: Http.ServerResponse, exit: Exit.Exit<Ad.Ad, Fai
 }
 
 /**
- * `GET /ads` on node:http (see `NodeServer`): the same `AdServing.serve` as the HttpApi handler,
- * with the same answers, latency metric and request log, without the platform's per-request work.
- * The decision is the request's only Effect: its answer, metric and log are written from its exit
- * in plain code, not by further Effect steps (CPU is what the request is short of).
+ * `GET /ads` on node:http (see `NodeServer`): the same decision as the HttpApi handler
+ * (`AdServing.serveWith`, which `serve` wraps), with the same answers, latency metric and request
+ * log, without the platform's per-request work. The request runs no Effect: the decision is plain
+ * code around its I/O calls, and its answer, metric and log are written from its exit (CPU is
+ * what the request is short of).
  * A client that hangs up does not interrupt the decision: once admitted, the impression is
  * published either way.
  */
@@ -77,7 +75,6 @@ export const make = (options: {
   Effect.gen(function* () {
     const serving = yield* AdServing
     const runtime = yield* Effect.runtime<never>()
-    const runCallback = Runtime.runCallback(runtime)
     const runFork = Runtime.runFork(runtime)
 
     const finish = (
@@ -113,9 +110,7 @@ export const make = (options: {
       const clientId = clientOf(request.method, request.url)
       if (Option.isNone(clientId)) return false
       const started = performance.now()
-      runCallback(serving.serve(clientId.value), {
-        onExit: (exit) => finish(request, response, started, exit),
-      })
+      serving.serveWith(clientId.value, (exit) => finish(request, response, started, exit))
       return true
     }
   })
