@@ -1,30 +1,20 @@
 import { Events } from "@adflow/domain"
+import * as WellFormed from "./WellFormed.js"
 
 /**
  * A fast path for well-formed events, beside the Effect Schema decoders in EventCodec. Decoding
  * through Schema costs ~10 µs and a dozen allocations per message (parse tree, Either, filters,
  * class construction), a large share of the processor's CPU and garbage. This checks the same
  * rules in plain code and builds an equal instance of the same class, but only for input it is
- * sure the schema accepts unchanged (lower-case ids, no transformation needed); anything else
+ * sure the schema accepts unchanged (`WellFormed`: lower-case ids, no transformation); anything else
  * answers undefined and goes through Schema, which also writes the error message. Its agreement
  * with the schema is tested property by property (test/FastDecode.test.ts).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-export const INT32_MAX = 2_147_483_647
-
 type Json = Record<string, unknown>
 
-export const isUuid = (value: unknown): value is string => typeof value === "string" && UUID.test(value)
-export const isNonNegativeInt = (value: unknown): value is number =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
-export const isDay = (value: unknown): value is number => isNonNegativeInt(value) && value <= INT32_MAX
-export const isPrice = (value: unknown): value is number =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1e9
-
 /** `score` of an impression or click: optional, 0 when absent. */
-const optionalScore = (json: Json): number | undefined =>
-  !("score" in json) ? 0 : isNonNegativeInt(json.score) ? json.score : undefined
+const optionalScore = (json: Json): unknown => ("score" in json ? json.score : 0)
 
 /**
  * A bare instance of an event class, for its fields to be set in the order `new Class(fields,
@@ -47,16 +37,7 @@ const adEvent = <E extends typeof Events.Impression | typeof Events.Click>(
   if (!common(json, tag)) return undefined
   const { campaign_id, advertiser_id, client_id, day, cost, at } = json
   const score = optionalScore(json)
-  if (
-    score === undefined ||
-    !isUuid(campaign_id) ||
-    !isUuid(advertiser_id) ||
-    !isUuid(client_id) ||
-    !isDay(day) ||
-    !isPrice(cost) ||
-    !isNonNegativeInt(at)
-  )
-    return undefined
+  if (!WellFormed.adFields(campaign_id, advertiser_id, client_id, day, cost, score, at)) return undefined
   const event = bare(Class)
   event.v = Events.SCHEMA_VERSION
   event.event_id = json.event_id
@@ -74,14 +55,7 @@ const adEvent = <E extends typeof Events.Impression | typeof Events.Click>(
 const scoreUpdate = (json: Json): Events.ScoreUpdate | undefined => {
   if (!common(json, "score")) return undefined
   const { client_id, advertiser_id, score, at } = json
-  if (
-    !isUuid(client_id) ||
-    !isUuid(advertiser_id) ||
-    !isNonNegativeInt(score) ||
-    score > INT32_MAX ||
-    !isNonNegativeInt(at)
-  )
-    return undefined
+  if (!WellFormed.scoreFields(client_id, advertiser_id, score, at)) return undefined
   const event = bare(Events.ScoreUpdate)
   event.v = Events.SCHEMA_VERSION
   event.event_id = json.event_id
