@@ -1,8 +1,8 @@
 import { EventCodec } from "@adflow/bus"
-import { AdvertiserId, CampaignId, Events } from "@adflow/domain"
-import { TestEvents } from "@adflow/testkit"
+import { Events } from "@adflow/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Equal, FastCheck as fc, type ParseResult, Schema } from "effect"
+import { sampleImpression } from "./sampleImpression.js"
 import * as FastDecode from "../src/FastDecode.js"
 
 // The fast path must never accept what the schema rejects, nor decode anything differently.
@@ -111,13 +111,7 @@ describe("FastDecode", () => {
   )
 
   it("takes well-formed events itself, so the schema is only the slow path", () => {
-    const impression = TestEvents.impression(
-      {
-        campaignId: CampaignId.make("0b8e7f4e-1d2a-4c3b-9a8f-6e5d4c3b2a10"),
-        advertiserId: AdvertiserId.make("1c9f8e7d-6c5b-4a39-8827-1605f4e3d2c1"),
-      },
-      "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-    )
+    const impression = sampleImpression
     const text = new TextDecoder().decode(EventCodec.encode(impression))
     assert.deepStrictEqual(FastDecode.decode("impression", text), impression)
     // Upper-case ids are left to the schema (it lower-cases them); a missing score is 0, as there.

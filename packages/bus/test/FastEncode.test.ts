@@ -1,7 +1,7 @@
-import { AdvertiserId, CampaignId, Events } from "@adflow/domain"
-import { TestEvents } from "@adflow/testkit"
+import { Events } from "@adflow/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Schema } from "effect"
+import { sampleImpression } from "./sampleImpression.js"
 import * as FastEncode from "../src/FastEncode.js"
 
 // The fast path must never accept what the schema rejects, nor write other bytes.
@@ -86,13 +86,7 @@ describe("FastEncode", () => {
   )
 
   it("takes well-formed events itself, so the schema is only the slow path", () => {
-    const impression = TestEvents.impression(
-      {
-        campaignId: CampaignId.make("0b8e7f4e-1d2a-4c3b-9a8f-6e5d4c3b2a10"),
-        advertiserId: AdvertiserId.make("1c9f8e7d-6c5b-4a39-8827-1605f4e3d2c1"),
-      },
-      "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-    )
+    const impression = sampleImpression
     assert.strictEqual(
       FastEncode.encode(impression),
       JSON.stringify(Schema.encodeSync(Events.Event)(impression)),
