@@ -73,4 +73,33 @@ testLayer(withOutbox, { excludeTestServices: true })("impression outbox", (it) =
       )
     }),
   )
+
+  it.effect(
+    "republish publishes what is older than asked, removes what it published and keeps what failed",
+    () =>
+      Effect.gen(function* () {
+        const counters = yield* Counters
+        const outbox = yield* ImpressionOutbox
+        const campaign = campaignId()
+        const [ok, failing, young] = [outboxEntry(9_010), outboxEntry(9_020), outboxEntry(9_500)]
+        for (const event of [ok, failing, young])
+          yield* counters.admitImpression({
+            campaignId: campaign,
+            clientId: clientId(),
+            impressionsLimit: 10,
+            costMicros: Money.fromPrice(1),
+            event,
+          })
+        const published: Array<readonly [string | undefined, string]> = []
+        const result = yield* outbox.republish(9_100, 10, (eventId, json) =>
+          json === failing.json
+            ? Effect.fail("NATS is down")
+            : Effect.sync(() => published.push([eventId, json])),
+        )
+        assert.deepStrictEqual(result, { published: 1, failed: 1 })
+        assert.deepStrictEqual(published, [[JSON.parse(ok.json).event_id, ok.json]])
+        assert.deepStrictEqual(yield* outbox.unconfirmed(10_000, 10), [failing.json, young.json])
+        yield* outbox.remove([failing.json, young.json])
+      }),
+  )
 })
