@@ -1,10 +1,11 @@
 import { BusError } from "@adflow/bus"
 import { CountersError } from "@adflow/counters"
-import { Errors } from "@adflow/domain"
+import { type Ad, Errors } from "@adflow/domain"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Exit, Option, Schema } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import type { Failure } from "../src/AdServing.js"
 import { answer, clientOf } from "../src/AdsRoute.js"
 import { orUnavailable } from "../src/Unavailable.js"
 import { apiLayer, clientId, raw, setup } from "./harness.js"
@@ -33,6 +34,18 @@ describe("which requests GET /ads answers on node:http", () => {
   })
 })
 
+/** A node:http server on a free port that answers every request with `answer(response, exitOf(url))`. */
+const answering = (exitOf: (url: string) => Exit.Exit<Ad.Ad, Failure>) =>
+  Effect.acquireRelease(
+    Effect.async<Http.Server>((resume) => {
+      const server = Http.createServer((request, response) => {
+        answer(response, exitOf(request.url ?? ""))
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+    }),
+    (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))),
+  ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+
 describe("the answers of GET /ads on node:http", () => {
   const failures = {
     "/redis": new CountersError({ operation: "readForRequest", message: "connection lost" }),
@@ -42,18 +55,9 @@ describe("the answers of GET /ads on node:http", () => {
 
   it.effect("word an infrastructure failure as the HttpApi's 503 does, and a refusal as its 404", () =>
     Effect.gen(function* () {
-      const server = yield* Effect.acquireRelease(
-        Effect.async<Http.Server>((resume) => {
-          const server = Http.createServer((request, response) => {
-            answer(response, Exit.fail(failures[request.url as keyof typeof failures]))
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))),
-      )
-      const { port } = server.address() as AddressInfo
+      const base = yield* answering((url) => Exit.fail(failures[url as keyof typeof failures]))
       for (const [path, error] of Object.entries(failures)) {
-        const response = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`))
+        const response = yield* Effect.promise(() => fetch(`${base}${path}`))
         const body = (yield* Effect.promise(() => response.json())) as { readonly message: string }
         const expected = yield* Effect.flip(orUnavailable(Effect.fail(error)))
         if (expected._tag === "NotFound") {
@@ -66,6 +70,15 @@ describe("the answers of GET /ads on node:http", () => {
         }
         assert.strictEqual(response.headers.get("content-type"), "application/json")
       }
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("answer a defect (a bug, never a client's input) with a bare 500, as the HttpApi does", () =>
+    Effect.gen(function* () {
+      const base = yield* answering(() => Exit.die(new Error("a bug in the decision")))
+      const response = yield* Effect.promise(() => fetch(`${base}/ads`))
+      assert.strictEqual(response.status, 500)
+      assert.strictEqual(yield* Effect.promise(() => response.text()), "")
     }).pipe(Effect.scoped),
   )
 })
