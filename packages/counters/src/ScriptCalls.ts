@@ -1,5 +1,5 @@
 import type { CampaignId } from "@adflow/domain"
-import { Command, type Pipeline, type Redis } from "ioredis"
+import { Command, type Redis } from "ioredis"
 import { createHash } from "node:crypto"
 import * as Keys from "./Keys.js"
 import type * as Scripts from "./Scripts.js"
@@ -44,17 +44,17 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.i
  * text (prefixed, with its length) is built once per campaign and reused (`campaignKeys`), the
  * other arguments once each (`bulk`), and ioredis only queues the command and parses its reply.
  *
- * Calls made in the same tick are sent in one socket write (one pipeline per tick, as ioredis'
- * auto-pipelining does), so reconnects and the offline queue behave as for any pipeline. A
- * script Redis does not hold (a restart, `SCRIPT FLUSH`: NOSCRIPT) is sent again through
- * `defineCommand`'s path (`Scripts.run`), which loads it.
+ * Calls are sent as any command is (`sendCommand`: reconnects and the offline queue behave as
+ * usual), those of one tick in one socket write (`#holdWrites`). A script Redis does not hold
+ * (a restart, `SCRIPT FLUSH`: NOSCRIPT) is sent again through `defineCommand`'s path
+ * (`Scripts.run`), which loads it.
  */
 export class ScriptCalls {
   readonly #redis: Redis
   readonly #keyPrefix: string
   readonly #campaigns = new Map<CampaignId, CampaignKeyTexts>()
   readonly #shas = new WeakMap<Scripts.Script, string>()
-  #batch: Pipeline | undefined
+  #held: Redis["stream"] | undefined
 
   constructor(redis: Redis, keyPrefix: string) {
     this.#redis = redis
@@ -112,23 +112,32 @@ export class ScriptCalls {
       this.#head(script, keyCount, argumentCount) + keysAndArgs,
       replyEncoding,
     )
-    let batch = this.#batch
-    if (batch === undefined) {
-      batch = this.#redis.pipeline() as Pipeline
-      this.#batch = batch
-      process.nextTick(() => this.#send())
-    }
-    batch.sendCommand(command)
+    this.#holdWrites()
+    this.#redis.sendCommand(command)
     return command.promise.catch((error: unknown) => {
       if (isNoScript(error)) return again()
       throw error
     })
   }
 
-  #send(): void {
-    const batch = this.#batch
-    this.#batch = undefined
-    // Each call's own promise settles it; the pipeline's answer (every reply) is not needed.
-    batch?.exec().catch(() => {})
+  /**
+   * Holds the connection's socket writes until the end of the tick (`cork`), so the commands of
+   * concurrent requests leave in one write: what ioredis' auto-pipelining does with a pipeline
+   * object per tick, which cost more than the command itself (a tick rarely holds more than one).
+   */
+  #holdWrites(): void {
+    if (this.#held !== undefined) return
+    const stream = this.#redis.stream
+    // No socket yet (or a closed one): the command waits in ioredis' offline queue.
+    if (stream === undefined || stream === null || !stream.writable) return
+    stream.cork()
+    this.#held = stream
+    process.nextTick(this.#release)
+  }
+
+  readonly #release = (): void => {
+    const stream = this.#held
+    this.#held = undefined
+    stream?.uncork()
   }
 }
