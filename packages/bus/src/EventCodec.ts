@@ -16,6 +16,14 @@ const encodeEvent = Schema.encodeSync(Events.Event)
 export const encodeText = (event: Events.Event): string =>
   FastEncode.encode(event) ?? JSON.stringify(encodeEvent(event))
 
+/**
+ * An impression given as its fields (a plain object: the ad request builds no class instance per
+ * impression), as `encodeText` would write it; fields the fast path does not take are checked
+ * by the class's constructor, which throws on invalid ones.
+ */
+export const encodeImpressionText = (fields: FastEncode.AdEventFields): string =>
+  FastEncode.adEvent("impression", fields) ?? JSON.stringify(encodeEvent(new Events.Impression(fields)))
+
 export const encode = (event: Events.Event): Uint8Array => textEncoder.encode(encodeText(event))
 
 const decoders: Record<EventKind, (input: unknown) => Either.Either<Events.Event, ParseResult.ParseError>> = {

@@ -12,7 +12,11 @@ import * as WellFormed from "./WellFormed.js"
  * agreement with the schema is tested property by property (test/FastEncode.test.ts).
  */
 
-const adEvent = (event: Events.Impression | Events.Click): string | undefined => {
+/** The fields of an impression or a click, without `_tag`: a class instance or a plain object. */
+export type AdEventFields = Omit<Events.Impression, "_tag">
+
+/** `encode` for the fields of an impression or a click given apart from their tag (no event object needed). */
+export const adEvent = (tag: "impression" | "click", event: AdEventFields): string | undefined => {
   const { v, event_id, campaign_id, advertiser_id, client_id, day, cost, score, at } = event
   if (
     v !== EventSchemas.SCHEMA_VERSION ||
@@ -21,7 +25,7 @@ const adEvent = (event: Events.Impression | Events.Click): string | undefined =>
   )
     return undefined
   // Ids are lower-case UUIDs and numbers print as JSON.stringify prints them: only event_id may need escaping.
-  return `{"v":${v},"event_id":${JSON.stringify(event_id)},"campaign_id":"${campaign_id}","advertiser_id":"${advertiser_id}","client_id":"${client_id}","day":${day},"cost":${JSON.stringify(cost)},"score":${score},"at":${at},"_tag":"${event._tag}"}`
+  return `{"v":${v},"event_id":${JSON.stringify(event_id)},"campaign_id":"${campaign_id}","advertiser_id":"${advertiser_id}","client_id":"${client_id}","day":${day},"cost":${JSON.stringify(cost)},"score":${score},"at":${at},"_tag":"${tag}"}`
 }
 
 const scoreUpdate = (event: Events.ScoreUpdate): string | undefined => {
@@ -40,7 +44,7 @@ export const encode = (event: Events.Event): string | undefined => {
   switch (event._tag) {
     case "impression":
     case "click":
-      return adEvent(event)
+      return adEvent(event._tag, event)
     case "score":
       return scoreUpdate(event)
   }

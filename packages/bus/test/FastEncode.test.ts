@@ -2,6 +2,7 @@ import { Events } from "@adflow/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Schema } from "effect"
 import { sampleImpression } from "./sampleImpression.js"
+import * as EventCodec from "../src/EventCodec.js"
 import * as FastEncode from "../src/FastEncode.js"
 
 // The fast path must never accept what the schema rejects, nor write other bytes.
@@ -82,6 +83,23 @@ describe("FastEncode", () => {
     "writes what the schema writes, and only for what it accepts (score updates)",
     [scoreFields],
     ([fields]) => agrees(build(Events.ScoreUpdate, fields)),
+    runs,
+  )
+
+  it.prop(
+    "an impression given as plain fields is written as its class instance is, or refused with the schema's error",
+    [adFields],
+    ([fields]) => {
+      const plain = { ...fields } as unknown as FastEncode.AdEventFields
+      let expected: string | Error
+      try {
+        expected = EventCodec.encodeText(new Events.Impression(plain))
+      } catch (error) {
+        expected = error as Error
+      }
+      if (typeof expected === "string") assert.strictEqual(EventCodec.encodeImpressionText(plain), expected)
+      else assert.throws(() => EventCodec.encodeImpressionText(plain), expected.message)
+    },
     runs,
   )
 

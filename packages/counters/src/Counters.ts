@@ -17,6 +17,7 @@ import type {
   ServingView,
 } from "./Outcomes.js"
 import { RedisClient } from "./RedisClient.js"
+import { bulk, ScriptCalls } from "./ScriptCalls.js"
 import * as Scripts from "./Scripts.js"
 
 export interface AdmitImpression {
@@ -43,6 +44,18 @@ export const admissionArgs = (input: AdmitImpression): ReadonlyArray<string | nu
   input.event.json,
   ClickLearning.impressionFieldOf(input.event.score),
 ]
+
+/** How many arguments `admissionArgs` answers. */
+const ADMISSION_ARGS = 6
+
+/** `admissionArgs` as protocol text (`ScriptCalls`). */
+const admissionText = (input: AdmitImpression): string =>
+  bulk(input.clientId) +
+  bulk(input.impressionsLimit) +
+  bulk(input.costMicros) +
+  bulk(input.event.at) +
+  bulk(input.event.json) +
+  bulk(ClickLearning.impressionFieldOf(input.event.score))
 
 export interface ReadForRequest {
   readonly clientId: ClientId
@@ -187,6 +200,8 @@ const readReply = (reply: unknown, scoreCount: number, campaignCount: number): S
   const [scores, counters] = reply as [unknown, unknown]
   if (!Array.isArray(scores) || !Array.isArray(counters) || counters.length !== 4 * campaignCount)
     return undefined
+  // Read without a reply encoding (see `read`): the scores' strings come as Buffers.
+  for (let k = 0; k < scores.length; k++) if (Buffer.isBuffer(scores[k])) scores[k] = scores[k].toString()
   if (scoreCount === -1) {
     if (scores.length % 2 !== 0) return undefined
     for (const value of scores) if (typeof value !== "string") return undefined
@@ -212,6 +227,12 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
   static readonly make: Effect.Effect<CountersApi, never, RedisClient> = Effect.gen(function* () {
     const { redis, keyPrefix } = yield* RedisClient
     Scripts.defineAll(redis)
+    // The ad request's read and admission, written as protocol text here (see ScriptCalls).
+    const calls = new ScriptCalls(redis, keyPrefix)
+    const outboxKey = calls.key(Keys.unpublishedImpressions)
+    const learningKey = calls.key(ClickLearning.KEY)
+    const allScores = bulk(Scripts.ScoresRead.all)
+    const listedScores = bulk(Scripts.ScoresRead.listed)
 
     // Sends every queued command in one write and reads the replies; any failed reply fails the
     // whole call (the others may have applied: callers retry, and applying twice is a no-op).
@@ -279,18 +300,27 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
           `admitImpression needs a non-negative integer limit and cost, got ${input.impressionsLimit} and ${input.costMicros}`,
         )
       settleReply(
-        () =>
-          Scripts.run(
-            redis,
+        () => {
+          const campaign = calls.campaignKeys(input.campaignId)
+          return calls.call(
             Scripts.admitImpression,
-            [
-              Keys.seen(input.campaignId),
-              Keys.totals(input.campaignId),
-              Keys.unpublishedImpressions,
-              ClickLearning.KEY,
-            ],
-            admissionArgs(input),
-          ),
+            4,
+            4 + ADMISSION_ARGS,
+            campaign.seen + campaign.totals + outboxKey + learningKey + admissionText(input),
+            () =>
+              Scripts.run(
+                redis,
+                Scripts.admitImpression,
+                [
+                  Keys.seen(input.campaignId),
+                  Keys.totals(input.campaignId),
+                  Keys.unpublishedImpressions,
+                  ClickLearning.KEY,
+                ],
+                admissionArgs(input),
+              ),
+          )
+        },
         "admitImpression",
         isAdmission,
         onAdmission,
@@ -349,15 +379,35 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       onView: (view: ServingView) => void,
       onError: (error: CountersError) => void,
     ): void => {
-      const keys: Array<string> = [Keys.scores(clientId)]
-      for (const campaignId of campaignIds) keys.push(Keys.campaignTag(campaignId))
-      const args =
-        scores === "all"
-          ? [clientId, Scripts.ScoresRead.all]
-          : [clientId, Scripts.ScoresRead.listed, ...scores]
+      let text = calls.key(Keys.scores(clientId))
+      for (let k = 0; k < campaignIds.length; k++) text += calls.campaignKeys(campaignIds[k]!).tag
+      text += bulk(clientId)
+      if (scores === "all") text += allScores
+      else {
+        text += listedScores
+        for (let a = 0; a < scores.length; a++) text += bulk(scores[a]!)
+      }
+      const keyCount = 1 + campaignIds.length
       let sent: Promise<unknown>
       try {
-        sent = Scripts.run(redis, Scripts.readForRequest, keys, args)
+        sent = calls.call(
+          Scripts.readForRequest,
+          keyCount,
+          keyCount + 2 + (scores === "all" ? 0 : scores.length),
+          text,
+          () => {
+            const keys: Array<string> = [Keys.scores(clientId)]
+            for (const campaignId of campaignIds) keys.push(Keys.campaignTag(campaignId))
+            const args =
+              scores === "all"
+                ? [clientId, Scripts.ScoresRead.all]
+                : [clientId, Scripts.ScoresRead.listed, ...scores]
+            return Scripts.run(redis, Scripts.readForRequest, keys, args)
+          },
+          // The reply's arrays are taken as the parser builds them (`readReply` converts the
+          // scores in place), not copied into new ones.
+          null,
+        )
       } catch (error) {
         return onError(CountersError.from("readForRequest")(error))
       }

@@ -32,6 +32,27 @@ testLayer(withOutbox, { excludeTestServices: true })("impression outbox", (it) =
     }),
   )
 
+  it.effect(
+    "an entry is stored byte for byte, whatever its characters (the admission's text counts bytes)",
+    () =>
+      Effect.gen(function* () {
+        const counters = yield* Counters
+        const outbox = yield* ImpressionOutbox
+        // Multi-byte characters, and the protocol's own separators inside the text.
+        const json = '{"event_id":"imp:é☃\u{1F600}\r\n$3\r\n","at":3000}'
+        const admitted = yield* counters.admitImpression({
+          campaignId: campaignId(),
+          clientId: clientId(),
+          impressionsLimit: 1,
+          costMicros: Money.fromPrice(1),
+          event: { json, at: 3_000, score: 0 },
+        })
+        assert.strictEqual(admitted, "new")
+        assert.deepStrictEqual(yield* outbox.unconfirmed(3_001, 10), [json])
+        yield* outbox.remove([json])
+      }),
+  )
+
   it.effect("answers unconfirmed entries older than the given time, oldest first, up to the limit", () =>
     Effect.gen(function* () {
       const counters = yield* Counters

@@ -10,6 +10,12 @@ const decodeClientId = Schema.decodeUnknownOption(ClientId)
 const encodeNotFound = Schema.encodeSync(Errors.NotFoundResponse)
 const encodeUnavailable = Schema.encodeSync(Errors.ServiceUnavailableResponse)
 
+// What `decodeClientId` accepts as it stands, checked without the schema's objects per call
+// (they were a twentieth of the request's garbage); anything else is left to the schema.
+const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const clientIdOf = (text: string): Option.Option<ClientId> =>
+  LOWER_CASE_UUID.test(text) ? Option.some(text as ClientId) : decodeClientId(text)
+
 const PLAIN_PREFIX = "/ads?client_id="
 const PLAIN_LENGTH = PLAIN_PREFIX.length + 36
 
@@ -23,15 +29,31 @@ export const clientOf = (method: string | undefined, url: string | undefined): O
   // The usual request, `client_id` alone and as long as a UUID: no parameters object. Whatever
   // `decodeClientId` accepts has no escapes, so it is what URLSearchParams would answer.
   if (url.length === PLAIN_LENGTH && url.startsWith(PLAIN_PREFIX))
-    return decodeClientId(url.slice(PLAIN_PREFIX.length))
+    return clientIdOf(url.slice(PLAIN_PREFIX.length))
   const ids = new URLSearchParams(url.slice("/ads?".length)).getAll("client_id")
   return ids.length === 1 ? decodeClientId(ids[0]) : Option.none()
 }
 
+const sendText = (response: Http.ServerResponse, status: number, text: string, bytes: number) => {
+  response.writeHead(status, ["content-type", "application/json", "content-length", bytes])
+  response.end(text)
+}
+
 const send = (response: Http.ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
-  response.writeHead(status, ["content-type", "application/json", "content-length", Buffer.byteLength(text)])
-  response.end(text)
+  sendText(response, status, text, Buffer.byteLength(text))
+}
+
+// `AdServing` answers one object per campaign version, so its text is written once, not per request.
+const adTexts = new WeakMap<Ad.Ad, { readonly text: string; readonly bytes: number }>()
+const sendAd = (response: Http.ServerResponse, ad: Ad.Ad) => {
+  let written = adTexts.get(ad)
+  if (written === undefined) {
+    const text = JSON.stringify(ad)
+    written = { text, bytes: Buffer.byteLength(text) }
+    adTexts.set(ad, written)
+  }
+  sendText(response, 200, written.text, written.bytes)
 }
 
 /**
@@ -40,7 +62,7 @@ const send = (response: Http.ServerResponse, status: number, body: unknown) => {
  */
 export const answer = (response: Http.ServerResponse, exit: Exit.Exit<Ad.Ad, Failure>) => {
   if (Exit.isSuccess(exit)) {
-    send(response, 200, exit.value)
+    sendAd(response, exit.value)
     return 200
   }
   const failure = Cause.failureOption(exit.cause)

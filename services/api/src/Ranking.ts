@@ -163,6 +163,9 @@ export const firstWindow = (
 export interface Opening {
   readonly optimisticCounts: Float64Array
   readonly positions: ReadonlyArray<number>
+  /** The campaigns at `positions`, and their ids: what the first read asks for. */
+  readonly campaigns: ReadonlyArray<ServingCampaign>
+  readonly campaignIds: ReadonlyArray<CampaignId>
 }
 
 /** How long an `Opening` is reused: long enough to serve many requests of the same candidate set. */
@@ -191,7 +194,14 @@ export class Openings {
     const kept = this.#kept.get(set)
     if (kept !== undefined && now - kept.at < this.#reuseMs) return kept.opening
     const counts = optimisticCounts(set, floor)
-    const opening = { optimisticCounts: counts, positions: firstWindow(set, counts, valuation) }
+    const positions = firstWindow(set, counts, valuation)
+    const campaigns = positions.map((i) => set.campaigns[i]!)
+    const opening = {
+      optimisticCounts: counts,
+      positions,
+      campaigns,
+      campaignIds: campaigns.map((campaign) => campaign.campaign_id),
+    }
     this.#kept.set(set, { opening, at: now })
     return opening
   }

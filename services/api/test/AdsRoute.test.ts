@@ -1,8 +1,8 @@
 import { BusError } from "@adflow/bus"
 import { CountersError } from "@adflow/counters"
-import { type Ad, Errors } from "@adflow/domain"
+import { type Ad, ClientId, Errors } from "@adflow/domain"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Exit, Option, Schema } from "effect"
+import { Effect, Exit, FastCheck as fc, Option, Schema } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Failure } from "../src/AdServing.js"
@@ -31,6 +31,15 @@ describe("which requests GET /ads answers on node:http", () => {
       ["GET", `/ads/${id}/click`],
     ] as const)
       assert.isTrue(Option.isNone(clientOf(method, url)), `${method} ${url}`)
+  })
+
+  const idLike = fc.oneof(
+    fc.uuid(),
+    fc.uuid().map((id) => id.toUpperCase()),
+    fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEFg-"), minLength: 36, maxLength: 36 }),
+  )
+  it.prop("a plain client_id is taken exactly when the schema takes it", [idLike], ([id]) => {
+    assert.deepStrictEqual(clientOf("GET", `/ads?client_id=${id}`), Schema.decodeUnknownOption(ClientId)(id))
   })
 })
 
