@@ -17,7 +17,7 @@ import type {
   ServingView,
 } from "./Outcomes.js"
 import { RedisClient } from "./RedisClient.js"
-import { bulk, ScriptCalls } from "./ScriptCalls.js"
+import { bulk, bulks, ScriptCalls } from "./ScriptCalls.js"
 import * as Scripts from "./Scripts.js"
 
 export interface AdmitImpression {
@@ -44,18 +44,6 @@ export const admissionArgs = (input: AdmitImpression): ReadonlyArray<string | nu
   input.event.json,
   ClickLearning.impressionFieldOf(input.event.score),
 ]
-
-/** How many arguments `admissionArgs` answers. */
-const ADMISSION_ARGS = 6
-
-/** `admissionArgs` as protocol text (`ScriptCalls`). */
-const admissionText = (input: AdmitImpression): string =>
-  bulk(input.clientId) +
-  bulk(input.impressionsLimit) +
-  bulk(input.costMicros) +
-  bulk(input.event.at) +
-  bulk(input.event.json) +
-  bulk(ClickLearning.impressionFieldOf(input.event.score))
 
 export interface ReadForRequest {
   readonly clientId: ClientId
@@ -302,11 +290,12 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       settleReply(
         () => {
           const campaign = calls.campaignKeys(input.campaignId)
+          const args = admissionArgs(input)
           return calls.call(
             Scripts.admitImpression,
             4,
-            4 + ADMISSION_ARGS,
-            campaign.seen + campaign.totals + outboxKey + learningKey + admissionText(input),
+            4 + args.length,
+            campaign.seen + campaign.totals + outboxKey + learningKey + bulks(args),
             () =>
               Scripts.run(
                 redis,
@@ -317,7 +306,7 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
                   Keys.unpublishedImpressions,
                   ClickLearning.KEY,
                 ],
-                admissionArgs(input),
+                args,
               ),
           )
         },

@@ -10,6 +10,13 @@ export const bulk = (value: string | number): string => {
   return `$${Buffer.byteLength(text)}\r\n${text}\r\n`
 }
 
+/** Arguments in the Redis protocol, one after the other. */
+export const bulks = (values: ReadonlyArray<string | number>): string => {
+  let text = ""
+  for (let k = 0; k < values.length; k++) text += bulk(values[k]!)
+  return text
+}
+
 /** A command whose protocol text was written by the caller; ioredis only queues it and parses the reply. */
 class WrittenCommand extends Command {
   readonly #text: string
