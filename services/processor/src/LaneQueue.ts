@@ -4,8 +4,8 @@ import { Effect } from "effect"
  * A lane's queue of routed messages: a plain array that one lane fiber takes from in batches.
  * Not an Effect `Queue`: its `takeUpTo` builds the batch element by element as a `Chunk` (a
  * new chunk node per element, then a reverse), and its list allocates a node per offer; those
- * were ~9% of the bytes the processor allocated. Unbounded, but never large: the consumers
- * stop pulling when their window of unacknowledged messages is full.
+ * were ~9% of the bytes the processor allocated. Unbounded, but never large: the server stops
+ * delivering at the consumers' max_ack_pending.
  */
 export class LaneQueue<A> {
   private items: Array<A> = []

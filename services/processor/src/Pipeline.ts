@@ -33,7 +33,7 @@ export const run = Effect.gen(function* () {
   const config = yield* ProcessorConfig
   const handler = yield* BatchHandler
 
-  // Unbounded, but never large: the consumers pull no more than their window (EventConsumer).
+  // Unbounded, but never large: the server stops delivering at the consumers' max_ack_pending.
   const queues = Array.from({ length: config.lanes }, () => new LaneQueue<Routed.Routed>())
   // Per lane, clicks that wait for their impression (see BatchHandler), with when they began to.
   const waiting = queues.map(() => new Map<Delivery, Held>())
