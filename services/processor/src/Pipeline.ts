@@ -1,6 +1,7 @@
 import { type Delivery, EventConsumer, Topology } from "@adflow/bus"
-import { Chunk, Duration, Effect, identity, Queue, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { BatchHandler, impressionsAppliedBefore } from "./BatchHandler.js"
+import { LaneQueue } from "./LaneQueue.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import * as Routed from "./Routed.js"
 
@@ -33,36 +34,30 @@ export const run = Effect.gen(function* () {
   const handler = yield* BatchHandler
 
   // Unbounded, but never large: the server stops delivering at the consumers' max_ack_pending.
-  const queues = yield* Effect.forEach(Array.from({ length: config.lanes }), () =>
-    Queue.unbounded<Routed.Routed>(),
-  )
+  const queues = Array.from({ length: config.lanes }, () => new LaneQueue<Routed.Routed>())
   // Per lane, clicks that wait for their impression (see BatchHandler), with when they began to.
   const waiting = queues.map(() => new Map<Delivery, Held>())
   yield* Effect.addFinalizer(() =>
     Effect.forEach(queues, (queue, lane) =>
-      Queue.takeAll(queue).pipe(
-        Effect.flatMap((queued) =>
-          Effect.forEach([...waiting[lane]!.keys(), ...Chunk.map(queued, (r) => r.delivery)], (delivery) =>
-            delivery.nak(0),
-          ),
-        ),
+      Effect.forEach([...waiting[lane]!.keys(), ...queue.takeAll().map((r) => r.delivery)], (delivery) =>
+        delivery.nak(0),
       ),
     ),
   )
 
-  const nextBatch = (queue: Queue.Queue<Routed.Routed>, wake: Duration.Duration | undefined) =>
+  // Up to batchSize messages: waits for the first (at most `wake`), then at most batchWindow more to fill the batch.
+  const nextBatch = (queue: LaneQueue<Routed.Routed>, wake: Duration.Duration | undefined) =>
     Effect.gen(function* () {
-      const take = Queue.takeBetween(queue, 1, config.batchSize)
-      const first =
-        wake === undefined
-          ? yield* take
-          : yield* Effect.timeoutTo(take, { duration: wake, onSuccess: identity, onTimeout: Chunk.empty })
-      if (Chunk.size(first) >= config.batchSize || Chunk.isEmpty(first)) return first
-      yield* Effect.sleep(config.batchWindow)
-      return Chunk.appendAll(first, yield* Queue.takeUpTo(queue, config.batchSize - Chunk.size(first)))
+      if (queue.size === 0) {
+        if (wake === undefined) yield* queue.awaitItems
+        else yield* Effect.timeoutOption(queue.awaitItems, wake)
+        if (queue.size === 0) return []
+      }
+      if (queue.size < config.batchSize) yield* Effect.sleep(config.batchWindow)
+      return queue.takeUpTo(config.batchSize)
     })
 
-  const lane = (queue: Queue.Queue<Routed.Routed>, held: Map<Delivery, Held>) =>
+  const lane = (queue: LaneQueue<Routed.Routed>, held: Map<Delivery, Held>) =>
     Effect.gen(function* () {
       const fresh = yield* nextBatch(queue, held.size === 0 ? undefined : WAIT_POLL)
       const due: Array<Routed.Routed> = []
@@ -81,7 +76,7 @@ export const run = Effect.gen(function* () {
           }
         }
       }
-      if (due.length === 0 && Chunk.isEmpty(fresh)) return
+      if (due.length === 0 && fresh.length === 0) return
       const now = Date.now()
       const hold = (click: Routed.Routed) => {
         const since = released.get(click.delivery) ?? now
@@ -89,7 +84,7 @@ export const run = Effect.gen(function* () {
         held.set(click.delivery, { routed: click, since })
         return true
       }
-      yield* handler.handle(due.length === 0 ? Chunk.toReadonlyArray(fresh) : [...due, ...fresh], hold)
+      yield* handler.handle(due.length === 0 ? fresh : [...due, ...fresh], hold)
     })
 
   yield* Effect.forEach(queues, (queue, i) =>
@@ -99,7 +94,7 @@ export const run = Effect.gen(function* () {
   yield* Effect.forEach(Topology.EVENT_KINDS, (kind) =>
     EventConsumer.subscribe(kind, { maxMessages: config.maxInFlight }, (delivery) => {
       const routed = Routed.decode(delivery)
-      Queue.unsafeOffer(queues[Routed.laneOf(routed, config.lanes)]!, routed)
+      queues[Routed.laneOf(routed, config.lanes)]!.offer(routed)
     }).pipe(
       Effect.tapErrorCause((cause) => Effect.logError(`consumer ${kind} failed; restarting`, cause)),
       Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.union(Schedule.spaced("10 seconds")))),

@@ -18,10 +18,12 @@ export const decode = (delivery: Delivery): Routed => ({
  * apply in order), a client's score updates likewise; an undecodable message goes anywhere.
  */
 export const laneOf = (routed: Routed, lanes: number): number => {
-  const key = Either.match(routed.event, {
-    onLeft: () => String(routed.delivery.streamSeq),
-    onRight: (event) => (event._tag === "score" ? event.client_id : event.campaign_id),
-  })
+  const { event } = routed
+  const key = Either.isLeft(event)
+    ? String(routed.delivery.streamSeq)
+    : event.right._tag === "score"
+      ? event.right.client_id
+      : event.right.campaign_id
   return fnv1a(key) % lanes
 }
 
