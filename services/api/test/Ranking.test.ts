@@ -81,10 +81,12 @@ const market = fc
       scores: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 6, maxLength: 6 }),
       window: fc.integer({ min: 1, max: 10 }),
       repeats: fc.constantFrom<"serve" | "never">("serve", "never"),
+      // Every campaign's clicks limit is 0: without click value over it, none earns click value.
+      clickValueOverClickLimit: fc.boolean(),
       rates: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
     }),
   )
-  .map(({ campaigns, scores, window, repeats, rates }) => {
+  .map(({ campaigns, scores, window, repeats, clickValueOverClickLimit, rates }) => {
     const serv = campaigns.map((c, i) =>
       serving(c.id, c.advertiser, c.limit, c.cpi, c.cpc, [c.start, c.end], Targeting.none, i),
     )
@@ -110,7 +112,7 @@ const market = fc
       client,
       clickRate,
       relevanceUnit: 1,
-      policy: { ...Engine.Ranking.defaultPolicy, repeats },
+      policy: { ...Engine.Ranking.defaultPolicy, repeats, clickValueOverClickLimit },
     }
     return { serv, truth, floor, scoreOf, window, context }
   })
