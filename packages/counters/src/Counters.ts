@@ -128,15 +128,14 @@ const unexpected = (operation: string, reply: unknown) =>
 const count = (value: unknown): number => (typeof value === "string" ? Number(value) : 0)
 
 /**
- * How one item of a batch is written into its script call: one key and `argsPerItem` arguments,
- * as protocol text (`ScriptCalls`), and as values for the call through ioredis (`Scripts.run`)
- * when Redis does not hold the script.
+ * How one item of a batch goes into its script call: one key and its arguments. The
+ * protocol text (`ScriptCalls`) is written from these; `keyText` is the key's text as
+ * `ScriptCalls` remembers it, and the values serve the call through ioredis (`Scripts.run`) when
+ * Redis does not hold the script.
  */
 interface BatchItem<E> {
-  readonly argsPerItem: number
-  readonly keyText: (item: E) => string
-  readonly argsText: (item: E) => string
   readonly key: (item: E) => string
+  readonly keyText: (item: E) => string
   readonly args: (item: E) => ReadonlyArray<string | number>
 }
 
@@ -283,12 +282,15 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
     ): Promise<unknown> => {
       let keys = ""
       let args = ""
+      let argCount = 0
       for (let k = start; k < end; k++) {
         keys += item.keyText(items[k]!)
-        args += item.argsText(items[k]!)
+        const values = item.args(items[k]!)
+        args += bulks(values)
+        argCount += values.length
       }
       const size = end - start
-      return calls.call(script, size, size * (1 + item.argsPerItem), keys + args, () => {
+      return calls.call(script, size, size + argCount, keys + args, () => {
         const keyNames: Array<string> = []
         const argValues: Array<string | number> = []
         for (let k = start; k < end; k++) {
@@ -345,18 +347,14 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
 
     // An impression or a click: its campaign's tag (remembered), its client and cost.
     const campaignEvent: BatchItem<Events.Impression | Events.Click> = {
-      argsPerItem: 2,
-      keyText: (event) => calls.campaignKeys(event.campaign_id).tag,
-      argsText: (event) => bulk(event.client_id) + bulk(Money.fromPrice(event.cost)),
       key: (event) => Keys.campaignTag(event.campaign_id),
+      keyText: (event) => calls.campaignKeys(event.campaign_id).tag,
       args: (event) => [event.client_id, Money.fromPrice(event.cost)],
     }
 
     const scoreUpdate: BatchItem<Events.ScoreUpdate> = {
-      argsPerItem: 3,
-      keyText: (update) => calls.key(Keys.clientTag(update.client_id)),
-      argsText: (update) => bulk(update.advertiser_id) + bulk(update.score) + bulk(update.at),
       key: (update) => Keys.clientTag(update.client_id),
+      keyText: (update) => calls.key(Keys.clientTag(update.client_id)),
       args: (update) => [update.advertiser_id, update.score, update.at],
     }
 
