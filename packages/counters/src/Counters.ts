@@ -1,7 +1,6 @@
 import type { AdvertiserId, CampaignId, ClientId, Events } from "@adflow/domain"
 import { Money } from "@adflow/domain"
 import { Cause, Context, Effect, Layer } from "effect"
-import type { ChainableCommander } from "ioredis"
 import { ClickLearning } from "./ClickLearning.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
@@ -128,6 +127,18 @@ const unexpected = (operation: string, reply: unknown) =>
 /** An integer reply field; a missing field is 0. */
 const count = (value: unknown): number => (typeof value === "string" ? Number(value) : 0)
 
+/**
+ * How one item of a batch goes into its script call: one key and its arguments. The
+ * protocol text (`ScriptCalls`) is written from these; `keyText` is the key's text as
+ * `ScriptCalls` remembers it, and the values serve the call through ioredis (`Scripts.run`) when
+ * Redis does not hold the script.
+ */
+interface BatchItem<E> {
+  readonly key: (item: E) => string
+  readonly keyText: (item: E) => string
+  readonly args: (item: E) => ReadonlyArray<string | number>
+}
+
 /** Events per script call in a batch: about a millisecond of Redis time each. */
 const BATCH_CHUNK = 500
 
@@ -215,53 +226,36 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
   static readonly make: Effect.Effect<CountersApi, never, RedisClient> = Effect.gen(function* () {
     const { redis, keyPrefix } = yield* RedisClient
     Scripts.defineAll(redis)
-    // The ad request's read and admission, written as protocol text here (see ScriptCalls).
+    // The ad request's read and admission and the processor's batches, written as protocol text
+    // here (see ScriptCalls).
     const calls = new ScriptCalls(redis, keyPrefix)
     const outboxKey = calls.key(Keys.unpublishedImpressions)
     const learningKey = calls.key(ClickLearning.KEY)
     const allScores = bulk(Scripts.ScoresRead.all)
     const listedScores = bulk(Scripts.ScoresRead.listed)
 
-    // Sends every queued command in one write and reads the replies; any failed reply fails the
-    // whole call (the others may have applied: callers retry, and applying twice is a no-op).
-    const exec = (operation: string, build: (pipeline: ChainableCommander) => void) =>
-      Effect.tryPromise({
-        try: () => {
-          const pipeline = redis.pipeline()
-          build(pipeline)
-          return pipeline.exec()
-        },
-        catch: CountersError.from(operation),
-      }).pipe(
-        Effect.flatMap((results) => {
-          if (results === null) return Effect.fail(unexpected(operation, null))
-          const values: Array<unknown> = []
-          for (const [error, value] of results) {
-            if (error !== null) return Effect.fail(CountersError.from(operation)(error))
-            values.push(value)
-          }
-          return Effect.succeed(values)
-        }),
-      )
-
-    // One script call per chunk of events (see Scripts.applyImpressions), the chunks in one
-    // pipeline: one round trip per batch. Chunks bound how long one call holds Redis.
+    // One script call per chunk of events (see Scripts.applyImpressions), written as protocol
+    // text (`ScriptCalls`: through `defineCommand`, ioredis converted each of a batch's ~2,000
+    // arguments into several strings), the chunks of one batch in one socket write: one round
+    // trip per batch. Chunks bound how long one call holds Redis. Any failed chunk fails the
+    // whole batch (the others may have applied: callers retry, and applying twice is a no-op).
     const batch = <E, A>(
       operation: string,
       script: Scripts.Script,
       items: ReadonlyArray<E>,
-      add: (keys: Array<string>, args: Array<string | number>, item: E) => void,
+      item: BatchItem<E>,
       guard: (reply: unknown) => reply is A,
     ): Effect.Effect<ReadonlyArray<A>, CountersError> =>
       items.length === 0
         ? Effect.succeed([])
-        : exec(operation, (pipeline) => {
-            for (let start = 0; start < items.length; start += BATCH_CHUNK) {
-              const keys: Array<string> = []
-              const args: Array<string | number> = []
-              for (const item of items.slice(start, start + BATCH_CHUNK)) add(keys, args, item)
-              Scripts.queue(pipeline, script, keys, args)
-            }
+        : Effect.tryPromise({
+            try: () => {
+              const sent: Array<Promise<unknown>> = []
+              for (let start = 0; start < items.length; start += BATCH_CHUNK)
+                sent.push(sendChunk(script, items, start, Math.min(start + BATCH_CHUNK, items.length), item))
+              return Promise.all(sent)
+            },
+            catch: CountersError.from(operation),
           }).pipe(
             Effect.flatMap((replies) => {
               const outcomes: Array<A> = []
@@ -277,6 +271,35 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
                 : Effect.fail(unexpected(operation, `${outcomes.length} outcomes for ${items.length} events`))
             }),
           )
+
+    // The script call of `items[start..end)`: their keys, then their arguments.
+    const sendChunk = <E>(
+      script: Scripts.Script,
+      items: ReadonlyArray<E>,
+      start: number,
+      end: number,
+      item: BatchItem<E>,
+    ): Promise<unknown> => {
+      let keys = ""
+      let args = ""
+      let argCount = 0
+      for (let k = start; k < end; k++) {
+        keys += item.keyText(items[k]!)
+        const values = item.args(items[k]!)
+        args += bulks(values)
+        argCount += values.length
+      }
+      const size = end - start
+      return calls.call(script, size, size + argCount, keys + args, () => {
+        const keyNames: Array<string> = []
+        const argValues: Array<string | number> = []
+        for (let k = start; k < end; k++) {
+          keyNames.push(item.key(items[k]!))
+          argValues.push(...item.args(items[k]!))
+        }
+        return Scripts.run(redis, script, keyNames, argValues)
+      })
+    }
 
     const admitImpressionWith = (
       input: AdmitImpression,
@@ -322,41 +345,27 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
         admitImpressionWith(input, onAdmission, onError),
       )
 
+    // An impression or a click: its campaign's tag (remembered), its client and cost.
+    const campaignEvent: BatchItem<Events.Impression | Events.Click> = {
+      key: (event) => Keys.campaignTag(event.campaign_id),
+      keyText: (event) => calls.campaignKeys(event.campaign_id).tag,
+      args: (event) => [event.client_id, Money.fromPrice(event.cost)],
+    }
+
+    const scoreUpdate: BatchItem<Events.ScoreUpdate> = {
+      key: (update) => Keys.clientTag(update.client_id),
+      keyText: (update) => calls.key(Keys.clientTag(update.client_id)),
+      args: (update) => [update.advertiser_id, update.score, update.at],
+    }
+
     const applyImpressions = (events: ReadonlyArray<Events.Impression>) =>
-      batch(
-        "applyImpressions",
-        Scripts.applyImpressions,
-        events,
-        (keys, args, event) => {
-          keys.push(Keys.campaignTag(event.campaign_id))
-          args.push(event.client_id, Money.fromPrice(event.cost))
-        },
-        isImpressionOutcome,
-      )
+      batch("applyImpressions", Scripts.applyImpressions, events, campaignEvent, isImpressionOutcome)
 
     const applyClicks = (events: ReadonlyArray<Events.Click>) =>
-      batch(
-        "applyClicks",
-        Scripts.applyClicks,
-        events,
-        (keys, args, event) => {
-          keys.push(Keys.campaignTag(event.campaign_id))
-          args.push(event.client_id, Money.fromPrice(event.cost))
-        },
-        isClickOutcome,
-      )
+      batch("applyClicks", Scripts.applyClicks, events, campaignEvent, isClickOutcome)
 
     const applyScores = (updates: ReadonlyArray<Events.ScoreUpdate>) =>
-      batch(
-        "applyScores",
-        Scripts.applyScores,
-        updates,
-        (keys, args, update) => {
-          keys.push(Keys.clientTag(update.client_id))
-          args.push(update.advertiser_id, update.score, update.at)
-        },
-        isScoreOutcome,
-      )
+      batch("applyScores", Scripts.applyScores, updates, scoreUpdate, isScoreOutcome)
 
     // One script call: the client's scores, then impressions, clicks, seen, clicked per campaign
     // (see Scripts.readForRequest). Each ioredis command costs the API ~10 µs of CPU, so this

@@ -4,8 +4,8 @@ import * as Keys from "./Keys.js"
 /**
  * The Lua scripts behind the counters. Each is registered once per connection with ioredis
  * `defineCommand`, which sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis restart
- * or `SCRIPT FLUSH` only costs one resend (the ad request's calls are written by `ScriptCalls`,
- * which falls back to this path on NOSCRIPT). Every key a script touches is passed in KEYS (so
+ * or `SCRIPT FLUSH` only costs one resend (the ad request's calls and the processor's batches
+ * are written by `ScriptCalls`, which falls back to this path on NOSCRIPT). Every key a script touches is passed in KEYS (so
  * ioredis prefixes it); the keys of a write script share one hash tag, while the ad request's
  * read script spans many campaigns (fine on the single Redis deployed, not on a cluster).
  *

@@ -169,6 +169,16 @@ it.layer(layer)("wipe and script reloading", (it) => {
           spentImpressionsMicros: 3_000_000,
           spentClicksMicros: 2_000_000,
         })
+        // A batch of several script calls, each of them answered NOSCRIPT and sent again.
+        yield* flush
+        const many = campaignId()
+        assert.deepStrictEqual(
+          yield* counters.applyImpressions(
+            Array.from({ length: 1200 }, () => impression(many, clientId(), 1)),
+          ),
+          Array.from({ length: 1200 }, () => "applied"),
+        )
+        assert.strictEqual((yield* counters.campaignCounters(many)).impressions, 1200)
         assert.isAbove(yield* noscriptErrors, noscriptBefore)
       }),
   )
