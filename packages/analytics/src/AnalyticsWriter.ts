@@ -1,33 +1,9 @@
-import { Events, Money } from "@adflow/domain"
+import { Events } from "@adflow/domain"
 import { Effect, Layer } from "effect"
 import { AnalyticsError } from "./AnalyticsError.js"
 import { ClickHouse } from "./ClickHouse.js"
+import { jsonEachRow } from "./EventRows.js"
 import * as Tables from "./Tables.js"
-
-/** One row of the `events` table, as JSONEachRow sends it (JSON.stringify escapes the values). */
-export interface EventRow {
-  readonly event_id: string
-  readonly kind: "impression" | "click"
-  readonly campaign_id: string
-  readonly advertiser_id: string
-  readonly client_id: string
-  readonly day: number
-  readonly cost_micros: number
-  readonly score: number
-  readonly at: number
-}
-
-export const toRow = (event: Events.Impression | Events.Click): EventRow => ({
-  event_id: event.event_id,
-  kind: event._tag,
-  campaign_id: event.campaign_id,
-  advertiser_id: event.advertiser_id,
-  client_id: event.client_id,
-  day: event.day,
-  cost_micros: Money.fromPrice(event.cost),
-  score: event._tag === "impression" ? event.score : 0,
-  at: event.at,
-})
 
 const make = (name: string) =>
   Effect.gen(function* () {
@@ -42,10 +18,9 @@ const make = (name: string) =>
         ? Effect.void
         : Effect.tryPromise({
             try: (signal) =>
-              client.insert({
-                table,
-                values: events.map(toRow),
-                format: "JSONEachRow",
+              // The rows follow the statement in the body (the client's insert would stringify row objects).
+              client.command({
+                query: `INSERT INTO ${table} FORMAT JSONEachRow\n${jsonEachRow(events)}`,
                 abort_signal: signal,
               }),
             catch: AnalyticsError.from("insertEvents"),

@@ -1,8 +1,8 @@
 import { Events } from "@adflow/domain"
 import { Effect } from "effect"
 import { AnalyticsError } from "./AnalyticsError.js"
-import { toRow } from "./AnalyticsWriter.js"
 import { ClickHouse } from "./ClickHouse.js"
+import { jsonEachRow } from "./EventRows.js"
 import * as Tables from "./Tables.js"
 import { isUnknownTable } from "./UnknownTable.js"
 
@@ -44,10 +44,8 @@ export class StagingEvents extends Effect.Service<StagingEvents>()("@adflow/anal
         ? Effect.void
         : Effect.tryPromise({
             try: (signal) =>
-              client.insert({
-                table: staging,
-                values: batch.map(toRow),
-                format: "JSONEachRow",
+              client.command({
+                query: `INSERT INTO ${staging} FORMAT JSONEachRow\n${jsonEachRow(batch)}`,
                 abort_signal: signal,
               }),
             catch: (cause) => cause,

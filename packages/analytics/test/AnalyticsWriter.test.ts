@@ -3,8 +3,7 @@ import { TestClickHouse, TestNamespace } from "@adflow/testkit"
 import { assert, it } from "@effect/vitest"
 import { Events } from "@adflow/domain"
 import { Effect, Layer } from "effect"
-import { toRow } from "../src/AnalyticsWriter.js"
-import { click, expectedTotals, impression, placement } from "./fixtures.js"
+import { click, eventRow, expectedTotals, impression, placement } from "./fixtures.js"
 
 // A file of its own: truncate empties the whole table, and the part count below needs a fresh one.
 const layer = Layer.mergeAll(AnalyticsWriter.Default, StatsQueries.Default, AnalyticsMigrations.layer).pipe(
@@ -126,7 +125,7 @@ it.layer(layer)("AnalyticsWriter rows", (it) => {
               at: Number(row.at),
             }))
             .sort(byId as never),
-          events.map(toRow).sort(byId),
+          events.map(eventRow).sort(byId),
         )
       }),
   )

@@ -63,3 +63,16 @@ export const expectedTotals = (events: ReadonlyArray<Events.Impression | Events.
     spentClicksMicros: Money.sum(of("click").map((event) => Money.fromPrice(event.cost))),
   }
 }
+
+/** An `events` row as the writer sent it before its rows were built as text: the reference they must equal. */
+export const eventRow = (event: Events.Impression | Events.Click) => ({
+  event_id: event.event_id,
+  kind: event._tag,
+  campaign_id: event.campaign_id,
+  advertiser_id: event.advertiser_id,
+  client_id: event.client_id,
+  day: event.day,
+  cost_micros: Money.fromPrice(event.cost),
+  score: event._tag === "impression" ? event.score : 0,
+  at: event.at,
+})

@@ -1,0 +1,30 @@
+import { Events, Money } from "@adflow/domain"
+
+/**
+ * A batch of events as the body of one `INSERT … FORMAT JSONEachRow`, built as text directly:
+ * no row object and no JSON.stringify per row. The columns come in the `events` table's order
+ * and the output is exactly what JSON.stringify of each row would give, one row per line.
+ */
+
+/** Characters JSON.stringify would escape: quote, backslash, controls, and (lone) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/** A JSON string. Ids are UUIDs, so the plain quoting is the usual path; anything else goes through JSON.stringify. */
+const jsonString = (value: string): string =>
+  NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`
+
+/** A JSON number as JSON.stringify writes it (`null` for a non-finite one). */
+const jsonNumber = (value: number): string => (Number.isFinite(value) ? `${value}` : "null")
+
+export const jsonEachRow = (events: ReadonlyArray<Events.Impression | Events.Click>): string => {
+  let text = ""
+  for (const event of events) {
+    text +=
+      `{"event_id":${jsonString(event.event_id)},"kind":"${event._tag}"` +
+      `,"campaign_id":${jsonString(event.campaign_id)},"advertiser_id":${jsonString(event.advertiser_id)}` +
+      `,"client_id":${jsonString(event.client_id)},"day":${jsonNumber(event.day)}` +
+      `,"cost_micros":${jsonNumber(Money.fromPrice(event.cost))}` +
+      `,"score":${jsonNumber(event._tag === "impression" ? event.score : 0)},"at":${jsonNumber(event.at)}}\n`
+  }
+  return text
+}
