@@ -116,7 +116,7 @@ const isOneOf =
   (reply: unknown): reply is A =>
     typeof reply === "string" && (values as ReadonlyArray<string>).includes(reply)
 
-const isAdmission = isOneOf<Admission>("new", "repeat", "limit")
+export const isAdmission = isOneOf<Admission>("new", "repeat", "limit")
 const isImpressionOutcome = isOneOf<ImpressionOutcome>("applied", "duplicate")
 const isClickOutcome = isOneOf<ClickOutcome>("applied", "duplicate", "not_seen")
 const isScoreOutcome = isOneOf<ScoreOutcome>("applied", "duplicate", "stale")
@@ -143,6 +143,10 @@ interface BatchItem<E> {
 const BATCH_CHUNK = 500
 
 const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
+
+/** Whether the admission scripts can take this limit and cost (non-negative integers). */
+export const isAdmissible = (input: AdmitImpression): boolean =>
+  isSafeCount(input.impressionsLimit) && isSafeCount(input.costMicros)
 
 /**
  * The Effect of a callback operation (`readForServingWith`, `admitImpressionWith`): one
@@ -306,7 +310,7 @@ export class Counters extends Context.Tag("@adflow/counters/Counters")<Counters,
       onAdmission: (admission: Admission) => void,
       onError: (error: CountersError) => void,
     ): void => {
-      if (!isSafeCount(input.impressionsLimit) || !isSafeCount(input.costMicros))
+      if (!isAdmissible(input))
         throw new Cause.IllegalArgumentException(
           `admitImpression needs a non-negative integer limit and cost, got ${input.impressionsLimit} and ${input.costMicros}`,
         )

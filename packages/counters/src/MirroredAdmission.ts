@@ -1,5 +1,13 @@
 import { Context, Effect, Layer } from "effect"
-import { type AdmitImpression, admissionArgs, Counters, fromCallback, settleReply } from "./Counters.js"
+import {
+  type AdmitImpression,
+  admissionArgs,
+  Counters,
+  fromCallback,
+  isAdmissible,
+  isAdmission,
+  settleReply,
+} from "./Counters.js"
 import { ClickLearning } from "./ClickLearning.js"
 import { CountersError } from "./CountersError.js"
 import * as Keys from "./Keys.js"
@@ -27,9 +35,6 @@ end
 return 'new'
 `,
 }
-
-const isAdmission = (reply: unknown): reply is Admission =>
-  reply === "new" || reply === "repeat" || reply === "limit"
 
 /**
  * The API's admission. While a rebuild runs (`RebuildFlag`), a new impression is also written to
@@ -80,14 +85,13 @@ export class MirroredAdmission extends Context.Tag("@adflow/counters/MirroredAdm
         onError,
       )
 
-    const isSafeCount = (n: number) => Number.isSafeInteger(n) && n >= 0
     // Input the live admission would reject takes its path, which says why.
     const admitWith = (
       input: AdmitImpression,
       onAdmission: (admission: Admission) => void,
       onError: (error: CountersError) => void,
     ): void =>
-      flag.active() && isSafeCount(input.impressionsLimit) && isSafeCount(input.costMicros)
+      flag.active() && isAdmissible(input)
         ? mirrored(input, onAdmission, onError)
         : counters.admitImpressionWith(input, onAdmission, onError)
     const admit = (input: AdmitImpression) =>
