@@ -2,7 +2,7 @@ import { Events } from "@adflow/domain"
 import { Effect, Layer } from "effect"
 import { AnalyticsError } from "./AnalyticsError.js"
 import { ClickHouse } from "./ClickHouse.js"
-import { jsonEachRow } from "./EventRows.js"
+import { insertStatement } from "./EventRows.js"
 import * as Tables from "./Tables.js"
 
 const make = (name: string) =>
@@ -18,9 +18,8 @@ const make = (name: string) =>
         ? Effect.void
         : Effect.tryPromise({
             try: (signal) =>
-              // The rows follow the statement in the body (the client's insert would stringify row objects).
               client.command({
-                query: `INSERT INTO ${table} FORMAT JSONEachRow\n${jsonEachRow(events)}`,
+                query: insertStatement(table, events),
                 abort_signal: signal,
               }),
             catch: AnalyticsError.from("insertEvents"),

@@ -34,3 +34,13 @@ export const jsonEachRow = (events: ReadonlyArray<Events.Impression | Events.Cli
   }
   return text
 }
+
+/**
+ * `INSERT INTO <table>` of these events, the rows following the statement in the request's body
+ * (sent with `client.command`: the client's `insert` only takes row objects, which it stringifies
+ * one by one). `table` is a checked, qualified name (`Tables.qualified`), never input.
+ */
+export const insertStatement = (
+  table: string,
+  events: ReadonlyArray<Events.Impression | Events.Click>,
+): string => `INSERT INTO ${table} FORMAT JSONEachRow\n${jsonEachRow(events)}`

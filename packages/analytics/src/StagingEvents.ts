@@ -2,7 +2,7 @@ import { Events } from "@adflow/domain"
 import { Effect } from "effect"
 import { AnalyticsError } from "./AnalyticsError.js"
 import { ClickHouse } from "./ClickHouse.js"
-import { jsonEachRow } from "./EventRows.js"
+import { insertStatement } from "./EventRows.js"
 import * as Tables from "./Tables.js"
 import { isUnknownTable } from "./UnknownTable.js"
 
@@ -45,7 +45,7 @@ export class StagingEvents extends Effect.Service<StagingEvents>()("@adflow/anal
         : Effect.tryPromise({
             try: (signal) =>
               client.command({
-                query: `INSERT INTO ${staging} FORMAT JSONEachRow\n${jsonEachRow(batch)}`,
+                query: insertStatement(staging, batch),
                 abort_signal: signal,
               }),
             catch: (cause) => cause,
