@@ -92,10 +92,19 @@ const ledger = Effect.gen(function* () {
     )`
 })
 
+// Nothing reads the ledger by campaign (statistics come from ClickHouse, limits from Redis), and
+// each index costs PostgreSQL a B-tree insert per event on the pipeline's busiest write.
+const ledgerWithoutCampaignIndexes = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`DROP INDEX IF EXISTS impressions_by_campaign`
+  yield* sql`DROP INDEX IF EXISTS clicks_by_campaign`
+})
+
 /** Every migration, by id and name, in the order they apply. */
 export const migrations = {
   "1_master_data": masterData,
   "2_ledger": ledger,
+  "3_ledger_without_campaign_indexes": ledgerWithoutCampaignIndexes,
 } as const
 
 /** Brings the database up to date; answers the migrations it applied (none when already current). */

@@ -11,6 +11,7 @@ it.layer(TestPostgres.layer.pipe(Layer.provideMerge(TestNamespace.layer)))("Stor
       assert.deepStrictEqual(first, [
         [1, "master_data"],
         [2, "ledger"],
+        [3, "ledger_without_campaign_indexes"],
       ])
       assert.deepStrictEqual(yield* StoreMigrations.migrate, [])
       assert.deepStrictEqual(yield* StoreMigrations.migrate, [])
@@ -31,6 +32,14 @@ it.layer(TestPostgres.layer.pipe(Layer.provideMerge(TestNamespace.layer)))("Stor
           "impressions",
           "ml_scores",
         ],
+      )
+      // The ledger is indexed by event id only: nothing reads it by campaign.
+      const ledgerIndexes = yield* sql<{ name: string }>`
+        SELECT indexname AS name FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename IN ('impressions', 'clicks') ORDER BY indexname`
+      assert.deepStrictEqual(
+        ledgerIndexes.map((i) => i.name),
+        ["clicks_pkey", "impressions_pkey"],
       )
       const days = yield* sql<{ day: number }>`SELECT day FROM current_day`
       assert.deepStrictEqual(
