@@ -61,25 +61,58 @@ export const admitImpression: Script = {
  */
 
 /**
+ * Lua for the batch scripts below: `count(tag, cost)` adds one event and its cost in micros (a
+ * decimal string) to the campaign's totals, `addCounted(countField, spendField)` writes them.
+ * Counts and spend are summed per campaign in the script and written with one HINCRBY each per
+ * campaign instead of two per event (Lua's calls into Redis were most of a batch's time). The
+ * sums stay exact: Lua numbers are doubles, so a sum is written before it could reach 10^15, and
+ * a cost of more than 15 digits is written on its own, as given.
+ */
+const countedTotals = (countField: string, spendField: string) => `
+local countedTags, counted, spent = {}, {}, {}
+local function addTotals(tag, count, spend)
+  local totals = tag .. '${Keys.CampaignKeySuffix.totals}'
+  redis.call('HINCRBY', totals, '${countField}', count)
+  redis.call('HINCRBY', totals, '${spendField}', spend)
+end
+local function count(tag, cost)
+  local micros = tonumber(cost)
+  if #cost > 15 then addTotals(tag, 1, cost) return end
+  local n = counted[tag]
+  if n == nil then
+    countedTags[#countedTags + 1] = tag
+    counted[tag], spent[tag] = 1, micros
+  elseif spent[tag] + micros >= 1e15 then
+    addTotals(tag, n, string.format('%.0f', spent[tag]))
+    counted[tag], spent[tag] = 1, micros
+  else
+    counted[tag], spent[tag] = n + 1, spent[tag] + micros
+  end
+end
+local function addCounted()
+  for _, tag in ipairs(countedTags) do addTotals(tag, counted[tag], string.format('%.0f', spent[tag])) end
+end
+`
+
+/**
  * KEYS: per impression its campaign's tag. ARGV: per impression client id, cost in micros.
  * An impression that happened, counted once: counts and spend move only when SADD added the client.
  */
 export const applyImpressions: Script = {
   name: "adflowApplyImpressions",
   keys: "variable",
-  lua: `
+  lua: `${countedTotals(Keys.CounterField.impressions, Keys.CounterField.spentImpressionsMicros)}
 local out = {}
 for i = 1, #KEYS do
   local tag = KEYS[i]
   if redis.call('SADD', tag .. '${Keys.CampaignKeySuffix.seen}', ARGV[2 * i - 1]) == 0 then
     out[i] = 'duplicate'
   else
-    local totals = tag .. '${Keys.CampaignKeySuffix.totals}'
-    redis.call('HINCRBY', totals, '${Keys.CounterField.impressions}', 1)
-    redis.call('HINCRBY', totals, '${Keys.CounterField.spentImpressionsMicros}', ARGV[2 * i])
+    count(tag, ARGV[2 * i])
     out[i] = 'applied'
   end
 end
+addCounted()
 return out
 `,
 }
@@ -91,7 +124,7 @@ return out
 export const applyClicks: Script = {
   name: "adflowApplyClicks",
   keys: "variable",
-  lua: `
+  lua: `${countedTotals(Keys.CounterField.clicks, Keys.CounterField.spentClicksMicros)}
 local out = {}
 for i = 1, #KEYS do
   local tag = KEYS[i]
@@ -101,12 +134,11 @@ for i = 1, #KEYS do
   elseif redis.call('SADD', tag .. '${Keys.CampaignKeySuffix.clicked}', client) == 0 then
     out[i] = 'duplicate'
   else
-    local totals = tag .. '${Keys.CampaignKeySuffix.totals}'
-    redis.call('HINCRBY', totals, '${Keys.CounterField.clicks}', 1)
-    redis.call('HINCRBY', totals, '${Keys.CounterField.spentClicksMicros}', ARGV[2 * i])
+    count(tag, ARGV[2 * i])
     out[i] = 'applied'
   end
 end
+addCounted()
 return out
 `,
 }

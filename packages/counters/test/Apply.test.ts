@@ -1,4 +1,4 @@
-import { Counters } from "@adflow/counters"
+import { Counters, Keys, RedisClient } from "@adflow/counters"
 import type { CampaignId, ClientId, Events } from "@adflow/domain"
 import { Money } from "@adflow/domain"
 import { assert, it } from "@effect/vitest"
@@ -111,6 +111,36 @@ it.layer(layer)("applyImpressions and applyClicks", (it) => {
         Array.from({ length: 1000 }, () => impression(campaign, clientId(), 0.1)),
       )
       assert.strictEqual((yield* counters.campaignCounters(campaign)).spentImpressionsMicros, 100_000_000)
+    }),
+  )
+
+  // The scripts sum a batch's spend per campaign in Lua, whose numbers are doubles: sums near and
+  // past 2^53 micros, and single costs of 16 digits, must still land exactly.
+  it.effect("sums large spends exactly, past what a double holds", () =>
+    Effect.gen(function* () {
+      const counters = yield* Counters
+      const { redis } = yield* RedisClient
+      const campaign = campaignId()
+      // 4e14 micros each (their sum passes 10^15 within the batch), then the largest price, 10^15
+      // micros (16 digits), nine times, then one micro: 11 × 10^15 + 1 in all, past 2^53.
+      const prices = [
+        ...Array.from({ length: 5 }, () => 4e8),
+        ...Array.from({ length: 9 }, () => 1e9),
+        0.000_001,
+      ]
+      const viewers = prices.map(() => clientId())
+      const events = viewers.map((viewer, i) => impression(campaign, viewer, prices[i]!))
+      yield* counters.applyImpressions(events)
+      yield* counters.applyClicks(viewers.map((viewer, i) => click(campaign, viewer, prices[i]!)))
+      const expected = events.reduce((sum, e) => sum + BigInt(Money.fromPrice(e.cost)), 0n).toString()
+      assert.strictEqual(expected, "11000000000000001")
+      const totals = yield* Effect.promise(() => redis.hgetall(Keys.totals(campaign)))
+      assert.deepStrictEqual(totals, {
+        [Keys.CounterField.impressions]: "15",
+        [Keys.CounterField.spentImpressionsMicros]: expected,
+        [Keys.CounterField.clicks]: "15",
+        [Keys.CounterField.spentClicksMicros]: expected,
+      })
     }),
   )
 
