@@ -226,8 +226,16 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
      * True when the batch was applied; false when it failed and its deliveries were nak'd. A click
      * whose impression may not be applied yet is offered to `hold`; when it accepts, the click is
      * left unsettled for the caller to hand back in a later batch, otherwise it is nak'd.
+     *
+     * `countersApplied` is called once, when the batch's Redis counters are applied and only its
+     * writes and acks remain (or when it failed before that): from then on, a later batch of
+     * the same campaigns may be handled beside it without changing the order of their counters.
      */
-    const handle = (batch: ReadonlyArray<Routed>, hold?: Hold): Effect.Effect<boolean> =>
+    const handle = (
+      batch: ReadonlyArray<Routed>,
+      hold?: Hold,
+      countersApplied?: () => void,
+    ): Effect.Effect<boolean> =>
       Effect.suspend(() => {
         const settled = new Set<Delivery>()
         // Counted among the batches a group of rows may wait for until it hands its rows over,
@@ -235,7 +243,10 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         let inHand = true
         preparing += 1
         const handOver = () => {
-          if (inHand) preparing -= 1
+          if (inHand) {
+            preparing -= 1
+            countersApplied?.()
+          }
           inHand = false
         }
         return apply(batch, settled, hold, handOver).pipe(

@@ -1,5 +1,5 @@
 import { type Delivery, EventConsumer, Topology } from "@adflow/bus"
-import { Duration, Effect, Schedule } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberSet, Schedule } from "effect"
 import { BatchHandler, impressionsAppliedBefore } from "./BatchHandler.js"
 import { LaneQueue } from "./LaneQueue.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
@@ -9,6 +9,12 @@ import * as Routed from "./Routed.js"
 const MAX_WAIT_MS = 10_000
 /** How often a lane with waiting clicks looks at the floor when no new messages arrive. */
 const WAIT_POLL = Duration.millis(50)
+/**
+ * Batches per lane handled at once: while one is being written, the next one's counters are
+ * applied. A lane that waited for each write before taking its next batch spent most of its
+ * time waiting (in the bench: ~50 ms filling a batch, ~55 ms of counters, ~85 ms for the write).
+ */
+const BATCHES_PER_LANE = 2
 
 interface Held {
   readonly routed: Routed.Routed
@@ -57,7 +63,7 @@ export const run = Effect.gen(function* () {
       return queue.takeUpTo(config.batchSize)
     })
 
-  const lane = (queue: LaneQueue<Routed.Routed>, held: Map<Delivery, Held>) =>
+  const lane = (queue: LaneQueue<Routed.Routed>, held: Map<Delivery, Held>, permits: Effect.Semaphore) =>
     Effect.gen(function* () {
       const fresh = yield* nextBatch(queue, held.size === 0 ? undefined : WAIT_POLL)
       const due: Array<Routed.Routed> = []
@@ -84,11 +90,30 @@ export const run = Effect.gen(function* () {
         held.set(click.delivery, { routed: click, since })
         return true
       }
-      yield* handler.handle(due.length === 0 ? fresh : [...due, ...fresh], hold)
+      // The next batch is taken once this one's counters are applied, so a campaign's counters
+      // still apply in stream order; its writes and acks go on beside the next batch.
+      yield* permits.take(1)
+      const countersApplied = yield* Deferred.make<void>()
+      yield* FiberSet.run(
+        handling,
+        handler
+          .handle(due.length === 0 ? fresh : [...due, ...fresh], hold, () =>
+            Deferred.unsafeDone(countersApplied, Effect.void),
+          )
+          .pipe(
+            Effect.ensuring(Effect.zipRight(permits.release(1), Deferred.done(countersApplied, Exit.void))),
+          ),
+      )
+      yield* Deferred.await(countersApplied)
     })
 
+  // Batches being handled; closing the scope waits for them (each is uninterruptible), so a
+  // shutdown finishes the batches in hand.
+  const handling = yield* FiberSet.make<boolean>()
   yield* Effect.forEach(queues, (queue, i) =>
-    lane(queue, waiting[i]!).pipe(Effect.forever, Effect.forkScoped),
+    Effect.flatMap(Effect.makeSemaphore(BATCHES_PER_LANE), (permits) =>
+      lane(queue, waiting[i]!, permits).pipe(Effect.forever, Effect.forkScoped),
+    ),
   )
 
   yield* Effect.forEach(Topology.EVENT_KINDS, (kind) =>
