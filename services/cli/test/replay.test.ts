@@ -140,6 +140,27 @@ layer(Live, { excludeTestServices: true })("replay and rebuild", (it) => {
     }),
   )
 
+  it.effect("a replay in many small chunks reports its progress in stream order and changes nothing", () =>
+    Effect.gen(function* () {
+      const campaigns = yield* seedCampaigns(2)
+      yield* (yield* EventPublisher).publishAll(history(campaigns))
+      yield* settle
+      const before = yield* snapshot(campaigns)
+      const progress: Array<Replay.ReplayProgress> = []
+      // Chunks of 2 lanes × 3 events: a chunk's rows are written while the next one is counted.
+      const result = yield* Replay.run({}, (p) => Effect.sync(() => progress.push(p))).pipe(
+        Effect.provideService(ProcessorConfig, { ...ProcessorConfig.defaults, lanes: 2, batchSize: 3 }),
+      )
+      assert.strictEqual(result.done, result.total)
+      assert.strictEqual(progress.length, Math.ceil(result.total / 6))
+      progress.forEach((p, i) => {
+        assert.strictEqual(p.done, Math.min(result.total, 6 * (i + 1)))
+        if (i > 0) assert.isAbove(p.lastSeq, progress[i - 1]!.lastSeq)
+      })
+      assert.deepStrictEqual(yield* snapshot(campaigns), before)
+    }),
+  )
+
   it.effect("refuses to rebuild, changing nothing, when the stream has lost the start of its history", () =>
     Effect.gen(function* () {
       const campaigns = yield* seedCampaigns(1)

@@ -91,6 +91,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
       settled: Set<Delivery>,
       hold: Hold | undefined,
       handOver: () => void,
+      countersApplied: (() => void) | undefined,
     ) =>
       Effect.gen(function* () {
         const dead: Array<readonly [Delivery, string]> = []
@@ -166,6 +167,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         }
         const written = Effect.suspend(() => {
           handOver()
+          countersApplied?.()
           return rows.impressions.length + rows.clicks.length === 0 ? Effect.void : writeRows(rows)
         })
         yield* Effect.all(
@@ -227,9 +229,9 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
      * whose impression may not be applied yet is offered to `hold`; when it accepts, the click is
      * left unsettled for the caller to hand back in a later batch, otherwise it is nak'd.
      *
-     * `countersApplied` is called once, when the batch's Redis counters are applied and only its
-     * writes and acks remain (or when it failed before that): from then on, a later batch of
-     * the same campaigns may be handled beside it without changing the order of their counters.
+     * `countersApplied` is called once the batch's Redis counters are applied and only its writes
+     * and acks remain (not when it fails before): from then on, a later batch of the same
+     * campaigns may be handled beside it without changing the order of their counters.
      */
     const handle = (
       batch: ReadonlyArray<Routed>,
@@ -243,13 +245,10 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         let inHand = true
         preparing += 1
         const handOver = () => {
-          if (inHand) {
-            preparing -= 1
-            countersApplied?.()
-          }
+          if (inHand) preparing -= 1
           inHand = false
         }
-        return apply(batch, settled, hold, handOver).pipe(
+        return apply(batch, settled, hold, handOver, countersApplied).pipe(
           Effect.ensuring(Effect.sync(handOver)),
           Effect.as(true),
           Effect.catchAllCause((cause) =>
