@@ -62,7 +62,8 @@ export const admitImpression: Script = {
 
 /**
  * Lua for the batch scripts below: `count(tag, cost)` adds one event and its cost in micros (a
- * decimal string) to the campaign's totals, `addCounted(countField, spendField)` writes them.
+ * decimal string) to the campaign's sums, `addCounted()` adds the sums to the campaign's totals
+ * (`countField` and `spendField`).
  * Counts and spend are summed per campaign in the script and written with one HINCRBY each per
  * campaign instead of two per event (Lua's calls into Redis were most of a batch's time). The
  * sums stay exact: Lua numbers are doubles, so a sum is written before it could reach 10^15, and
@@ -76,8 +77,8 @@ local function addTotals(tag, count, spend)
   redis.call('HINCRBY', totals, '${spendField}', spend)
 end
 local function count(tag, cost)
-  local micros = tonumber(cost)
   if #cost > 15 then addTotals(tag, 1, cost) return end
+  local micros = tonumber(cost)
   local n = counted[tag]
   if n == nil then
     countedTags[#countedTags + 1] = tag

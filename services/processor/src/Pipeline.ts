@@ -98,7 +98,7 @@ export const run = Effect.gen(function* () {
         handling,
         handler
           .handle(due.length === 0 ? fresh : [...due, ...fresh], hold, () =>
-            Deferred.unsafeDone(countersApplied, Effect.void),
+            Deferred.unsafeDone(countersApplied, Exit.void),
           )
           .pipe(
             Effect.ensuring(Effect.zipRight(permits.release(1), Deferred.done(countersApplied, Exit.void))),
