@@ -1,10 +1,13 @@
 import { Chunk, Effect, Option, Stream } from "effect"
-import { DeliverPolicy, type MsgHdrs, type OrderedConsumerOptions } from "nats"
+import { DeliverPolicy, type JsMsg, type MsgHdrs, type OrderedConsumerOptions } from "nats"
 import { BusError } from "./BusError.js"
 import { NatsClient } from "./NatsClient.js"
 
 /** Messages the reader asks the server for at a time, and hands on at a time. */
 const READ_CHUNK = 1024
+/** How long the server may take to answer a fetch when fewer messages than asked for are there. */
+const FETCH_EXPIRES_MS = 2_000
+const MAX_EMPTY_FETCHES = 3
 
 export interface StoredMessage {
   readonly seq: number
@@ -30,6 +33,29 @@ export interface RangeBounds {
   readonly lastSeq: number
   /** How many messages the range holds at most (the stream may have gaps). */
   readonly total: number
+}
+
+// The headers (a Map per message) and the store time are read only when asked for: a replay
+// uses neither. nats' ordered consumer parses the ack subject (`msg.info`) of every message anyway.
+class StoredJsMsg implements StoredMessage {
+  readonly seq: number
+  readonly subject: string
+  readonly data: Uint8Array
+  /** Messages left in the stream after this one, when it was delivered. */
+  readonly pending: number
+  constructor(private readonly msg: JsMsg) {
+    const info = msg.info
+    this.seq = info.streamSequence
+    this.pending = info.pending
+    this.subject = msg.subject
+    this.data = msg.data
+  }
+  get headers(): MsgHdrs | undefined {
+    return this.msg.headers
+  }
+  get storedAt(): number {
+    return Math.floor(this.msg.info.timestampNanos / 1_000_000)
+  }
 }
 
 /** The stream's state, and the sequences a range read would cover. */
@@ -73,41 +99,41 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         range.since !== undefined
           ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: range.since.toISOString() }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: firstSeq }
-      const consumer = yield* Effect.tryPromise({
-        try: () => jetstream.consumers.get(range.stream, start),
-        catch: BusError.from(`read ${range.stream}`),
-      })
-      const messages = yield* Effect.acquireRelease(
+      const consumer = yield* Effect.acquireRelease(
         Effect.tryPromise({
-          try: () => consumer.consume({ max_messages: READ_CHUNK }),
+          try: () => jetstream.consumers.get(range.stream, start),
           catch: BusError.from(`read ${range.stream}`),
         }),
-        (messages) => Effect.sync(() => messages.stop()),
+        // Ephemeral, so the server would drop it after a while anyway; done is done.
+        (consumer) => Effect.promise(() => consumer.delete().catch(() => false)),
       )
-      const iterator = messages[Symbol.asyncIterator]()
       let done = false
-      // Up to READ_CHUNK messages per effect: a replay reads the whole stream, and an effect and
-      // a stream step per message cost more than handling the message.
+      let emptyFetches = 0
+      // One fetch per pull, so nothing more is asked of the server than is taken downstream: nats'
+      // `consume` asks for more as messages arrive, not as they are used, and a replay slower than
+      // the server held most of the stream in memory (2 GB for 600,000 events).
       const pull = Effect.tryPromise({
         try: async () => {
           const chunk: Array<StoredMessage> = []
-          while (!done && chunk.length < READ_CHUNK) {
-            const next = await iterator.next()
-            if (next.done || next.value.seq > lastSeq) {
+          if (done) return chunk
+          const messages = await consumer.fetch({ max_messages: READ_CHUNK, expires: FETCH_EXPIRES_MS })
+          for await (const msg of messages) {
+            const stored = new StoredJsMsg(msg)
+            if (stored.seq > lastSeq) {
               done = true
               break
             }
-            const msg = next.value
-            chunk.push({
-              seq: msg.seq,
-              subject: msg.subject,
-              data: msg.data,
-              headers: msg.headers,
-              storedAt: Math.floor(msg.info.timestampNanos / 1_000_000),
-            })
+            chunk.push(stored)
             // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
-            if (msg.seq >= lastSeq || msg.info.pending === 0) done = true
+            if (stored.seq >= lastSeq || stored.pending === 0) {
+              done = true
+              break
+            }
           }
+          // A fetch cut short by the ordered consumer's reset (after a gap) may bring nothing; the
+          // next one goes on from where it stopped. Several empty ones in a row: nothing is left.
+          emptyFetches = chunk.length === 0 ? emptyFetches + 1 : 0
+          if (emptyFetches >= MAX_EMPTY_FETCHES) done = true
           return chunk
         },
         catch: BusError.from(`read ${range.stream}`),
@@ -116,7 +142,9 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         pull.pipe(
           Effect.mapError(Option.some),
           Effect.flatMap((chunk) =>
-            chunk.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunk)),
+            chunk.length === 0 && done
+              ? Effect.fail(Option.none())
+              : Effect.succeed(Chunk.unsafeFromArray(chunk)),
           ),
         ),
       )

@@ -149,6 +149,30 @@ layer(BusLive, { excludeTestServices: true })("bus", (it) => {
       assert.isFalse(yield* Barrier.awaitApplied(["impression"], "200 millis"))
     }),
   )
+
+  it.scoped("reads only a little ahead of what is taken from the stream", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      const { manager } = yield* NatsClient
+      const stream = publisher.topology.eventsStream
+      const subject = publisher.topology.eventSubject("impression")
+      const payload = encoder.encode("{}")
+      yield* Effect.forEach(Array.from({ length: 8000 }), () => publisher.publishBytes(subject, payload), {
+        concurrency: 256,
+        discard: true,
+      })
+      const pull = yield* Stream.toPull(StreamReader.read({ stream }))
+      const first = yield* pull
+      assert.isAbove(Chunk.size(first), 0)
+      // A reader that went on pulling would have the whole stream delivered by now.
+      yield* Effect.sleep("500 millis")
+      const consumers = yield* Effect.promise(() => manager.consumers.list(stream).next())
+      const reader = consumers.find((c) => !c.name.startsWith("processor-"))
+      assert.isDefined(reader)
+      assert.isAtMost(reader!.delivered.stream_seq, 3000)
+    }),
+  )
 })
 
 it.effect("decode names what is wrong with a bad message", () =>
