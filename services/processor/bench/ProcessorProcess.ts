@@ -22,6 +22,21 @@ export interface ProcessorEnv {
   readonly memoryProbeMs?: number
 }
 
+/** The environment a processor (or the CLI acting as one) reads its servers and settings from. */
+export const environment = (env: ProcessorEnv): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...Object.fromEntries(
+    Object.entries(env.settings ?? {}).map(([key, value]) => [`ADFLOW_PROCESSOR_${key}`, value]),
+  ),
+  ADFLOW_NATS_URL: env.natsUrl,
+  ADFLOW_NATS_PREFIX: env.namespace,
+  ADFLOW_REDIS_URL: env.redisUrl,
+  ADFLOW_REDIS_PREFIX: `${env.namespace}:`,
+  ADFLOW_PG_URL: env.pgUrl,
+  ADFLOW_CLICKHOUSE_URL: env.clickhouseUrl,
+  ADFLOW_CLICKHOUSE_DATABASE: env.namespace,
+})
+
 export class ProcessorExited extends Data.TaggedError("ProcessorExited")<{
   readonly code: number | null
   readonly signal: string | null
@@ -87,9 +102,6 @@ const metricPattern = /^adflow_processor_events_total\{kind="(\w+)"\} (\d+)$/gm
 export const start = (env: ProcessorEnv) =>
   Effect.gen(function* () {
     const metricsPort = yield* freePort
-    const settings = Object.fromEntries(
-      Object.entries(env.settings ?? {}).map(([key, value]) => [`ADFLOW_PROCESSOR_${key}`, value]),
-    )
     const probe = env.memoryProbeMs === undefined ? [] : ["--import", memoryProbe]
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
@@ -98,15 +110,7 @@ export const start = (env: ProcessorEnv) =>
           cwd: serviceDir,
           stdio: ["ignore", "pipe", "pipe"],
           env: {
-            ...process.env,
-            ...settings,
-            ADFLOW_NATS_URL: env.natsUrl,
-            ADFLOW_NATS_PREFIX: env.namespace,
-            ADFLOW_REDIS_URL: env.redisUrl,
-            ADFLOW_REDIS_PREFIX: `${env.namespace}:`,
-            ADFLOW_PG_URL: env.pgUrl,
-            ADFLOW_CLICKHOUSE_URL: env.clickhouseUrl,
-            ADFLOW_CLICKHOUSE_DATABASE: env.namespace,
+            ...environment(env),
             ADFLOW_METRICS_PORT: String(metricsPort),
             ADFLOW_MEMORY_PROBE_MS: String(env.memoryProbeMs ?? ""),
           },
@@ -178,5 +182,5 @@ export const start = (env: ProcessorEnv) =>
     } satisfies ProcessorProcess
   })
 
-const nodeFlags = (): Array<string> =>
+export const nodeFlags = (): Array<string> =>
   (process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")

@@ -14,14 +14,16 @@
  *    PostgreSQL and ClickHouse, and acknowledged), with its RSS and heap;
  * 4. lag: fresh events published at a steady rate (half the measured throughput unless given)
  *    while the processor runs; each event's lag is from its publish to the moment its
- *    consumer's ack floor passed it, which is when `Barrier.awaitApplied` would return.
+ *    consumer's ack floor passed it, which is when `Barrier.awaitApplied` would return;
+ * 5. replay: `adflow replay` of the whole stream, in a process of its own (events/s as the CLI
+ *    times it, and with the process's start-up).
  *
- * With `--stack-dir`, the CPU time of the stack's servers (and of the processor and the bench's
- * own consumer) during the baseline and the processor's drain, in µs per event.
+ * With `--stack-dir`, the CPU time of the stack's servers (and of the processor, the bench's own
+ * consumer and the replay process) during the baseline, the processor's drain and the replay,
+ * in µs per event.
  */
 import { EventPublisher, NatsClient, Topology } from "@adflow/bus"
 import type { Events } from "@adflow/domain"
-import { ProcessorConfig, ProcessorServices, Replay } from "@adflow/processor"
 import { StoreLayer } from "@adflow/store"
 import { StackUrls, TestNamespace, TestSystem, TestEvents } from "@adflow/testkit"
 import { type Context, Duration, Effect, Layer, Logger, LogLevel } from "effect"
@@ -30,6 +32,7 @@ import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
 import * as ProcessCpu from "./processCpu.js"
 import * as ProcessorProcess from "./ProcessorProcess.js"
+import * as ReplayProcess from "./ReplayProcess.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -335,20 +338,20 @@ const runOne = (settings: Settings) =>
     yield* Effect.logInfo(`[${id}] processor ${JSON.stringify(settings)}`)
     const pg = new URL(urls.postgres)
     pg.pathname = `/${id}`
-    const processor = yield* ProcessorProcess.start({
+    const processorEnv: ProcessorProcess.ProcessorEnv = {
       natsUrl: urls.nats,
       redisUrl: urls.redis,
       pgUrl: pg.toString(),
       clickhouseUrl: urls.clickhouse,
       namespace: id,
-      memoryProbeMs: 250,
       settings: {
         LANES: String(settings.lanes),
         BATCH_SIZE: String(settings.batchSize),
         BATCH_WINDOW_MS: String(settings.batchWindowMs),
         MAX_IN_FLIGHT: String(settings.maxInFlight),
       },
-    })
+    }
+    const processor = yield* ProcessorProcess.start({ ...processorEnv, memoryProbeMs: 250 })
     const processorCpu = ProcessCpu.measure(new Map([...servers, ["processor", processor.pid]]))
     const processStart = performance.now()
     const { prefix } = yield* NatsClient
@@ -375,24 +378,23 @@ const runOne = (settings: Settings) =>
     const rssPeak = peakRss(processor.pid)
     yield* processor.terminate
 
-    // Replay of the whole stream (everything already applied, so it must change nothing) in this process.
+    // Replay of the whole stream (everything already applied, so it must change nothing) by the
+    // CLI in a process of its own, as an operator runs it.
     yield* Effect.logInfo(`[${id}] replay of the whole stream`)
+    const replayCpu = ProcessCpu.measure(servers)
+    const replayReapedBefore = ProcessCpu.reapedChildrenSeconds(process.pid)
     const replayStart = performance.now()
-    const replayed = yield* Replay.run({}).pipe(
-      Effect.provide(
-        ProcessorServices.pipe(
-          Layer.provideMerge(
-            ProcessorConfig.layer({
-              lanes: settings.lanes,
-              batchSize: settings.batchSize,
-              batchWindow: Duration.millis(settings.batchWindowMs),
-              maxInFlight: settings.maxInFlight,
-            }),
-          ),
-        ),
-      ),
-    )
-    const replayRate = replayed.done / ((performance.now() - replayStart) / 1000)
+    const replay = yield* ReplayProcess.run(processorEnv)
+    const replayWallMs = performance.now() - replayStart
+    const replayCpuSeconds = new Map([
+      ...replayCpu(),
+      ["replay", ProcessCpu.reapedChildrenSeconds(process.pid) - replayReapedBefore],
+    ])
+    // The CLI's last line: "replay: 620,000 / 620,000 events (100.0%) … done in 17.3s".
+    const finished = /([\d,]+) \/ [\d,]+ events.* done in ([\d.]+)s/.exec(replay.output)
+    if (finished === null) return yield* Effect.dieMessage(`replay printed no summary:\n${replay.output}`)
+    const replayedEvents = Number(finished[1]!.replaceAll(",", ""))
+    const replayRate = replayedEvents / Number(finished[2])
 
     const max = (f: (m: ProcessorProcess.MemorySample) => number) =>
       underLoad.reduce((m, s) => Math.max(m, f(s)), 0)
@@ -416,10 +418,12 @@ const runOne = (settings: Settings) =>
         heapTotalMaxMB: max((s) => s.heapTotal) / 2 ** 20,
       },
       lag,
-      replay: { events: replayed.done, rate: replayRate },
+      // rate: over the replay itself, as the CLI timed it; wallRate: with the process's start-up.
+      replay: { events: replayedEvents, rate: replayRate, wallRate: replayedEvents / (replayWallMs / 1000) },
       cpuMicrosPerEvent: {
         baseline: cpuPerEvent(baselineCpuSeconds, published),
         processor: cpuPerEvent(processorCpuSeconds, published),
+        replay: cpuPerEvent(replayCpuSeconds, replayedEvents),
       },
     }
   }).pipe(Effect.scoped, Effect.provide(Live))

@@ -52,6 +52,9 @@ export const treeCpuSeconds = (root: number): number => {
   return ticks / TICKS_PER_SECOND
 }
 
+/** CPU seconds of a process's exited, reaped children (a child that ran and exited shows here). */
+export const reapedChildrenSeconds = (pid: number): number => (stat(pid)?.reaped ?? 0) / TICKS_PER_SECOND
+
 /** The stack's server processes by name, from a `stack.sh` data folder (e.g. `.stack/procperf`). */
 export const stackServers = (stackDir: string): ReadonlyMap<string, number> => {
   const servers = new Map<string, number>()
