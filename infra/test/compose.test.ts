@@ -214,6 +214,16 @@ describe("infra/docker/Dockerfile", () => {
     assert.match(stage("api"), /^HEALTHCHECK .*\n?.*\/healthz/m)
   })
 
+  // A script is either `tsx <file>` or `node <flags> --import tsx <file>`; the image runs the same file with the same flags.
+  const scriptEntry = (script: string) => {
+    const viaTsx = /^tsx (\S+)$/.exec(script)
+    if (viaTsx) return { flags: [] as Array<string>, file: viaTsx[1] }
+    const viaNode = /^node((?: --\S+)*) --import tsx (\S+)$/.exec(script)
+    if (!viaNode) return undefined
+    const [, flags = "", file] = viaNode
+    return { flags: flags.split(" ").filter((flag) => flag !== ""), file }
+  }
+
   it("runs each service the way its package.json does (tsx on src/main.ts)", () => {
     for (const [target, service, script] of [
       ["api", "api", "start"],
@@ -223,11 +233,17 @@ describe("infra/docker/Dockerfile", () => {
       const pkg = JSON.parse(readFileSync(join(repoRoot, "services", service, "package.json"), "utf8")) as {
         scripts?: Record<string, string>
       }
-      const entry = /^tsx (\S+)$/.exec(pkg.scripts?.[script] ?? "")?.[1]
-      assert.isDefined(entry, `services/${service} script '${script}' is 'tsx <file>'`)
+      const entry = scriptEntry(pkg.scripts?.[script] ?? "")
+      assert.isDefined(
+        entry,
+        `services/${service} script '${script}' is 'tsx <file>' or 'node <flags> --import tsx <file>'`,
+      )
       const body = stage(target)
       assert.include(body, `WORKDIR /app/services/${service}`)
-      assert.include(body, `"node", "--import", "tsx", "${entry}"`)
+      const command = ["node", ...entry!.flags, "--import", "tsx", entry!.file]
+        .map((word) => `"${word}"`)
+        .join(", ")
+      assert.include(body, command)
     }
   })
 })

@@ -182,5 +182,11 @@ export const start = (env: ProcessorEnv) =>
     } satisfies ProcessorProcess
   })
 
-export const nodeFlags = (): Array<string> =>
-  (process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
+/**
+ * The flags the processor and the CLI are deployed with (infra/local/start.sh, the Dockerfile,
+ * the CLI's `adflow` script), then PROCESSOR_NODE_FLAGS.
+ */
+export const nodeFlags = (): Array<string> => [
+  "--max-semi-space-size=64",
+  ...(process.env.PROCESSOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== ""),
+]
