@@ -1,5 +1,5 @@
-import { Chunk, Effect, Option, Stream } from "effect"
-import { DeliverPolicy, type JsMsg, type MsgHdrs, type OrderedConsumerOptions } from "nats"
+import { Chunk, Effect, Option, Schedule, Stream } from "effect"
+import { type Consumer, DeliverPolicy, type JsMsg, type MsgHdrs, type OrderedConsumerOptions } from "nats"
 import { BusError } from "./BusError.js"
 import { NatsClient } from "./NatsClient.js"
 
@@ -7,7 +7,15 @@ import { NatsClient } from "./NatsClient.js"
 const READ_CHUNK = 1024
 /** How long the server may take to answer a fetch when fewer messages than asked for are there. */
 const FETCH_EXPIRES_MS = 2_000
-const MAX_EMPTY_FETCHES = 3
+/**
+ * A fetch that fails, or brings nothing while the stream holds more of the range (a restarted
+ * server lost the reader's consumer), is tried again from a new consumer for this long; then the
+ * read fails: it never ends short of its range.
+ */
+const RETRY = Schedule.exponential("200 millis").pipe(
+  Schedule.either(Schedule.spaced("2 seconds")),
+  Schedule.upTo("60 seconds"),
+)
 
 export interface StoredMessage {
   readonly seq: number
@@ -99,45 +107,80 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         range.since !== undefined
           ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: range.since.toISOString() }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: firstSeq }
-      const consumer = yield* Effect.acquireRelease(
+      const open = (options: Partial<OrderedConsumerOptions>) =>
         Effect.tryPromise({
-          try: () => jetstream.consumers.get(range.stream, start),
+          try: () => jetstream.consumers.get(range.stream, options),
           catch: BusError.from(`read ${range.stream}`),
-        }),
-        // Ephemeral, so the server would drop it after a while anyway; done is done.
-        (consumer) => Effect.promise(() => consumer.delete().catch(() => false)),
+        })
+      // Ephemeral, so the server would drop one left behind after a while anyway; done is done.
+      const drop = (consumer: Consumer) => Effect.promise(() => consumer.delete().catch(() => false))
+      let consumer: Consumer | undefined = yield* Effect.acquireRelease(open(start), () =>
+        consumer === undefined ? Effect.void : drop(consumer),
       )
+      /** The last sequence handed on. */
+      let lastRead = firstSeq - 1
       let done = false
-      let emptyFetches = 0
       // One fetch per pull, so nothing more is asked of the server than is taken downstream: nats'
       // `consume` asks for more as messages arrive, not as they are used, and a replay slower than
       // the server held most of the stream in memory (2 GB for 600,000 events).
-      const pull = Effect.tryPromise({
-        try: async () => {
-          const chunk: Array<StoredMessage> = []
-          if (done) return chunk
-          const messages = await consumer.fetch({ max_messages: READ_CHUNK, expires: FETCH_EXPIRES_MS })
-          for await (const msg of messages) {
-            const stored = new StoredJsMsg(msg)
-            if (stored.seq > lastSeq) {
-              done = true
-              break
+      const fetchChunk = (from: Consumer) =>
+        Effect.tryPromise({
+          try: async () => {
+            const chunk: Array<StoredMessage> = []
+            const messages = await from.fetch({ max_messages: READ_CHUNK, expires: FETCH_EXPIRES_MS })
+            for await (const msg of messages) {
+              const stored = new StoredJsMsg(msg)
+              if (stored.seq > lastSeq) {
+                done = true
+                break
+              }
+              chunk.push(stored)
+              // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
+              if (stored.seq >= lastSeq || stored.pending === 0) {
+                done = true
+                break
+              }
             }
-            chunk.push(stored)
-            // The range's last sequence may have been deleted: nothing pending after a message ends the read too.
-            if (stored.seq >= lastSeq || stored.pending === 0) {
-              done = true
-              break
-            }
-          }
-          // A fetch cut short by the ordered consumer's reset (after a gap) may bring nothing; the
-          // next one goes on from where it stopped. Several empty ones in a row: nothing is left.
-          emptyFetches = chunk.length === 0 ? emptyFetches + 1 : 0
-          if (emptyFetches >= MAX_EMPTY_FETCHES) done = true
+            return chunk
+          },
+          catch: BusError.from(`read ${range.stream}`),
+        })
+      const attempt = Effect.gen(function* () {
+        consumer ??= yield* open(
+          lastRead < firstSeq
+            ? start
+            : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastRead + 1 },
+        )
+        const chunk = yield* fetchChunk(consumer)
+        if (chunk.length > 0) {
+          lastRead = chunk[chunk.length - 1]!.seq
           return chunk
-        },
-        catch: BusError.from(`read ${range.stream}`),
-      })
+        }
+        if (done) return chunk
+        // Nothing came. Either nothing of the range is left, or the ordered consumer reset itself
+        // (after a gap) or was lost with a restarted server: then a new one reads on.
+        const info = yield* Effect.tryPromise({
+          try: () => manager.streams.info(range.stream),
+          catch: BusError.from(`stream info ${range.stream}`),
+        })
+        if (Math.min(info.state.last_seq, lastSeq) <= lastRead) {
+          done = true
+          return chunk
+        }
+        return yield* new BusError({
+          operation: `read ${range.stream}`,
+          message: `no message after sequence ${lastRead} came, though the stream holds up to ${info.state.last_seq}`,
+        })
+      }).pipe(
+        Effect.tapError(() => {
+          const lost = consumer
+          consumer = undefined
+          return lost === undefined ? Effect.void : drop(lost)
+        }),
+      )
+      const pull = Effect.suspend(() =>
+        done ? Effect.succeed<Array<StoredMessage>>([]) : Effect.retry(attempt, RETRY),
+      )
       return Stream.repeatEffectChunkOption(
         pull.pipe(
           Effect.mapError(Option.some),

@@ -1,5 +1,5 @@
 import { StatsQueries } from "@adflow/analytics"
-import { Barrier, DeadLetter, EventPublisher, Topology } from "@adflow/bus"
+import { Barrier, DeadLetter, EventPublisher, StreamReader, Topology } from "@adflow/bus"
 import { Counters } from "@adflow/counters"
 import type { Events } from "@adflow/domain"
 import { ProcessorLive, ProcessorMetrics } from "@adflow/processor"
@@ -7,7 +7,7 @@ import { StoreLayer } from "@adflow/store"
 import { TestSystem, TestEvents } from "@adflow/testkit"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Fiber, Layer, Ref, Schedule } from "effect"
+import { Chunk, Duration, Effect, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
 import * as PrivateStack from "./PrivateStack.js"
 
 const Live = Layer.mergeAll(ProcessorLive, EventPublisher.Default, StatsQueries.Default, Counters.layer).pipe(
@@ -29,12 +29,12 @@ const alive = (pid: number) => {
  * Stops one server by its pid and starts it again (`up` starts only what is not running).
  * PostgreSQL gets SIGINT, its "fast" shutdown: SIGTERM would wait for every client to leave.
  */
-const restart = (server: PrivateStack.Server) =>
+const restart = (server: PrivateStack.Server, down: Duration.DurationInput = "500 millis") =>
   Effect.gen(function* () {
     const pid = PrivateStack.pidOf(server)
     process.kill(pid, server === "postgres" ? "SIGINT" : "SIGTERM")
     yield* Effect.sleep("50 millis").pipe(Effect.repeat({ while: () => alive(pid) }))
-    yield* Effect.sleep("500 millis")
+    yield* Effect.sleep(down)
     yield* Effect.orDie(PrivateStack.up)
     assert.notStrictEqual(PrivateStack.pidOf(server), pid)
   })
@@ -150,6 +150,36 @@ layer(Live, { excludeTestServices: true, timeout: "180 seconds" })(
           )
         }),
       180_000,
+    )
+
+    it.scoped("a stream read across a NATS restart reads the whole range, in order", () =>
+      Effect.gen(function* () {
+        const publisher = yield* EventPublisher
+        const campaign = yield* TestEvents.seedCampaign
+        yield* Effect.forEach(
+          TestEvents.clients(5000).map((client) => TestEvents.impression(campaign, client)),
+          (event) => publisher.publish(event),
+          { concurrency: 256, discard: true },
+        )
+        const stream = publisher.topology.eventsStream
+        const { firstSeq, lastSeq } = yield* StreamReader.bounds({ stream })
+        const pull = yield* Stream.toPull(StreamReader.read({ stream }))
+        const seqs: Array<number> = []
+        const take = pull.pipe(
+          Effect.map((chunk) => seqs.push(...Chunk.map(chunk, (message) => message.seq))),
+        )
+        yield* take
+        // Down for longer than a few empty fetches: the reader must wait for the server, not end.
+        const reading = yield* Effect.fork(Effect.flip(Effect.forever(take)))
+        yield* restart("nats", "8 seconds")
+        const ended = yield* Fiber.join(reading)
+        assert.isTrue(Option.isNone(ended), `the read failed: ${Option.getOrUndefined(ended)?.message}`)
+        assert.strictEqual(seqs.length, lastSeq - firstSeq + 1)
+        assert.deepStrictEqual(
+          seqs,
+          Array.from({ length: seqs.length }, (_, i) => firstSeq + i),
+        )
+      }),
     )
   },
 )
