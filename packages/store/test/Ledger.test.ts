@@ -168,4 +168,21 @@ it.layer(StoreTest)("Ledger", (it) => {
         assert.strictEqual(yield* countRows("impressions", campaign_id), 2000)
       }),
   )
+
+  it.effect("fails a batch holding a value its column cannot hold, writing none of it", () =>
+    Effect.gen(function* () {
+      const ledger = yield* Ledger
+      const campaign_id = newCampaignId()
+      const advertiser_id = newAdvertiserId()
+      const good = impression({ campaign_id, advertiser_id, client_id: newClientId() })
+      const bad = {
+        ...impression({ campaign_id, advertiser_id, client_id: newClientId() }),
+        client_id: "not-a-uuid",
+      }
+      const error = yield* Effect.flip(ledger.insertImpressions([good, bad as typeof good]))
+      assert.strictEqual(error._tag, "SqlError")
+      assert.include(error.message, '"not-a-uuid"')
+      assert.strictEqual(yield* countRows("impressions", campaign_id), 0)
+    }),
+  )
 })
