@@ -11,6 +11,17 @@ interface Inserted {
 
 const byEventId = (event: { readonly event_id: string }) => event.event_id
 
+/** The columns impressions and clicks share, in their tables' order, one binary array each. */
+const sharedColumns = (rows: ReadonlyArray<Events.Impression | Events.Click>) =>
+  [
+    BinaryArray.texts(rows.map((e) => e.event_id)),
+    BinaryArray.uuids(rows.map((e) => e.campaign_id)),
+    BinaryArray.uuids(rows.map((e) => e.advertiser_id)),
+    BinaryArray.uuids(rows.map((e) => e.client_id)),
+    BinaryArray.int4s(rows.map((e) => e.day)),
+    BinaryArray.int8s(rows.map((e) => Money.fromPrice(e.cost))),
+  ] as const
+
 /** A batch's column arrays; a value its column cannot hold fails the write, as PostgreSQL's cast would. */
 const encodeColumns = <A>(build: () => A) =>
   Effect.try({
@@ -38,12 +49,7 @@ export class Ledger extends Effect.Service<Ledger>()("@adflow/store/Ledger", {
       const columns = encodeColumns(() => {
         const rows = sortedBy(events, byEventId)
         return [
-          BinaryArray.texts(rows.map((e) => e.event_id)),
-          BinaryArray.uuids(rows.map((e) => e.campaign_id)),
-          BinaryArray.uuids(rows.map((e) => e.advertiser_id)),
-          BinaryArray.uuids(rows.map((e) => e.client_id)),
-          BinaryArray.int4s(rows.map((e) => e.day)),
-          BinaryArray.int8s(rows.map((e) => Money.fromPrice(e.cost))),
+          ...sharedColumns(rows),
           BinaryArray.int4s(rows.map((e) => e.score)),
           BinaryArray.int8s(rows.map((e) => e.at)),
         ] as const
@@ -77,15 +83,7 @@ export class Ledger extends Effect.Service<Ledger>()("@adflow/store/Ledger", {
       if (events.length === 0) return Effect.succeed(0)
       const columns = encodeColumns(() => {
         const rows = sortedBy(events, byEventId)
-        return [
-          BinaryArray.texts(rows.map((e) => e.event_id)),
-          BinaryArray.uuids(rows.map((e) => e.campaign_id)),
-          BinaryArray.uuids(rows.map((e) => e.advertiser_id)),
-          BinaryArray.uuids(rows.map((e) => e.client_id)),
-          BinaryArray.int4s(rows.map((e) => e.day)),
-          BinaryArray.int8s(rows.map((e) => Money.fromPrice(e.cost))),
-          BinaryArray.int8s(rows.map((e) => e.at)),
-        ] as const
+        return [...sharedColumns(rows), BinaryArray.int8s(rows.map((e) => e.at))] as const
       })
       return Effect.flatMap(
         columns,
