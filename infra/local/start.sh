@@ -33,7 +33,7 @@ adflow migrate
 # Each service runs as its own node process (not under pnpm, which would exit on a signal before
 # its child does), so the pids below are the services themselves and `stop` can wait for them.
 # The processor's garbage is short-lived but outlives a small young generation: 64 MB semi-spaces
-# (V8's default is 16) cut its CPU per event by ~5% (docs/benchmarks.md, the fifth session).
+# (V8's default is 16) cut its CPU per event by 2–5% (docs/benchmarks.md, the fifth session).
 run_service() {
   local name=$1
   shift

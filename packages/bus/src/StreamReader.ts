@@ -49,7 +49,7 @@ class StoredJsMsg implements StoredMessage {
   readonly seq: number
   readonly subject: string
   readonly data: Uint8Array
-  /** Messages left in the stream after this one, when it was delivered. */
+  /** Messages left for the reader's consumer after this one, when it was delivered. */
   readonly pending: number
   constructor(private readonly msg: JsMsg) {
     const info = msg.info
@@ -185,9 +185,8 @@ export const read = (range: ReadRange): Stream.Stream<StoredMessage, BusError, N
         pull.pipe(
           Effect.mapError(Option.some),
           Effect.flatMap((chunk) =>
-            chunk.length === 0 && done
-              ? Effect.fail(Option.none())
-              : Effect.succeed(Chunk.unsafeFromArray(chunk)),
+            // An attempt answers nothing only once the range is read.
+            chunk.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunk)),
           ),
         ),
       )
