@@ -5,6 +5,7 @@ import type { Events } from "@adflow/domain"
 import { Ledger, MlScoreStore } from "@adflow/store"
 import { Duration, Effect, Either, Option } from "effect"
 import { CampaignDirectory } from "./CampaignDirectory.js"
+import { type ClickWait, impressionsAppliedBefore } from "./ClickWaits.js"
 import * as GroupCommit from "./GroupCommit.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import { RebuildMirror } from "./RebuildMirror.js"
@@ -19,9 +20,6 @@ interface Rows {
   readonly clicks: ReadonlyArray<Events.Click>
 }
 
-/** Takes a click that has to wait for its impression; false: refuse it (it is nak'd instead). */
-export type Hold = (click: Routed) => boolean
-
 const FLOOR_TTL = Duration.millis(100)
 /**
  * How long a group of rows may wait for batches still being handled (in the bench their Redis
@@ -29,13 +27,6 @@ const FLOOR_TTL = Duration.millis(100)
  * inserts). Only batches already in hand are waited for, never new ones.
  */
 const GROUP_WAIT_LIMIT = Duration.millis(100)
-
-/**
- * Whether every impression stored before the message at `seq` has been applied, given the
- * impression consumer's ack floor (everything at or below it is acknowledged).
- */
-export const impressionsAppliedBefore = (impressionFloor: number, seq: number): boolean =>
-  impressionFloor >= seq - 1
 
 /** Redelivery delay after a failed write: 250 ms doubling per attempt, at most 30 s. */
 export const retryDelay = (deliveryCount: number): Duration.Duration =>
@@ -79,17 +70,21 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
     )
 
     // The impression consumer's ack floor, asked at most once per FLOOR_TTL (one request in
-    // flight at a time, shared by every lane). A stale value is lower than the true one, so it
-    // only ever makes a click wait a little longer.
+    // flight at a time, shared by every lane), and only for clicks their lane cannot settle (see
+    // ClickWaits). A stale value is lower than the true one, so it only ever makes a click wait a
+    // little longer.
     const impressionFloor: Effect.Effect<number, BusError> = yield* Effect.cachedWithTTL(
-      Barrier.ackFloor("impression").pipe(Effect.provideService(NatsClient, nats)),
+      Barrier.ackFloor("impression").pipe(
+        Effect.provideService(NatsClient, nats),
+        Effect.tap(() => ProcessorMetrics.recordFloorRequest()),
+      ),
       FLOOR_TTL,
     )
 
     const apply = (
       batch: ReadonlyArray<Routed>,
       settled: Set<Delivery>,
-      hold: Hold | undefined,
+      wait: ClickWait | undefined,
       handOver: () => void,
       countersApplied: (() => void) | undefined,
     ) =>
@@ -131,6 +126,11 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
 
         // Impressions first: a click in the same batch may be for one of them.
         const impressionOutcomes = yield* counters.applyImpressions(validImpressions.map((p) => p.event))
+        if (wait) {
+          // Refused ones count too: the lane is done with them.
+          for (const { delivery } of batch)
+            if (delivery.kind === "impression") wait.impressionsApplied(delivery.streamSeq)
+        }
         const clickOutcomes = yield* counters.applyClicks(ownedClicks.map((p) => p.event))
         // Click rates are learned from first applications only, so redeliveries and replays teach nothing twice.
         yield* learning.recordScores(
@@ -139,19 +139,24 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         )
         const validClicks: Array<Pending<Events.Click>> = []
         const early: Array<Delivery> = []
-        const waiting: Array<Routed> = []
+        const waiting: Array<{ readonly click: Routed; readonly forFloor: boolean }> = []
         // In a backlog the click consumer runs ahead of the impression consumer: while the
         // impressions stored before a click are not all applied, its impression may simply not be
         // applied yet, so the click waits (held by the lane, or nak'd) without using an attempt.
+        // Its lane's own progress says when to try it again; only the ack floor may say that its
+        // impression is not coming.
+        const forLane = (delivery: Delivery) => !delivery.replayed && (wait?.waitsForLane(delivery) ?? false)
         const unseen = ownedClicks.filter((_, i) => clickOutcomes[i] === "not_seen")
-        const impressionsFloor = unseen.some((p) => !p.delivery.replayed)
+        const impressionsFloor = unseen.some((p) => !p.delivery.replayed && !forLane(p.delivery))
           ? yield* impressionFloor
           : Number.MAX_SAFE_INTEGER
         ownedClicks.forEach((pending, i) => {
           const { delivery, event } = pending
           if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
+          else if (forLane(delivery))
+            waiting.push({ click: { delivery, event: Either.right(event) }, forFloor: false })
           else if (!delivery.replayed && !impressionsAppliedBefore(impressionsFloor, delivery.streamSeq)) {
-            waiting.push({ delivery, event: Either.right(event) })
+            waiting.push({ click: { delivery, event: Either.right(event) }, forFloor: true })
           } else if (delivery.deliveryCount < config.clickAttempts) early.push(delivery)
           else
             dead.push([
@@ -194,8 +199,8 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         }
         // Offered to the lane only now that the batch is written: a failed batch naks them with the rest.
         let held = 0
-        for (const click of waiting) {
-          if (hold?.(click)) {
+        for (const { click, forFloor } of waiting) {
+          if (wait?.hold(click, forFloor)) {
             settled.add(click.delivery)
             held += 1
           } else early.push(click.delivery)
@@ -226,8 +231,8 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
 
     /**
      * True when the batch was applied; false when it failed and its deliveries were nak'd. A click
-     * whose impression may not be applied yet is offered to `hold`; when it accepts, the click is
-     * left unsettled for the caller to hand back in a later batch, otherwise it is nak'd.
+     * whose impression may not be applied yet is offered to the lane's `wait`; when it holds the
+     * click, it is left unsettled for the lane to hand back in a later batch, otherwise it is nak'd.
      *
      * `countersApplied` is called once the batch's Redis counters are applied and only its writes
      * and acks remain (not when it fails before): from then on, a later batch of the same
@@ -235,7 +240,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
      */
     const handle = (
       batch: ReadonlyArray<Routed>,
-      hold?: Hold,
+      wait?: ClickWait,
       countersApplied?: () => void,
     ): Effect.Effect<boolean> =>
       Effect.suspend(() => {
@@ -248,7 +253,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
           if (inHand) preparing -= 1
           inHand = false
         }
-        return apply(batch, settled, hold, handOver, countersApplied).pipe(
+        return apply(batch, settled, wait, handOver, countersApplied).pipe(
           Effect.ensuring(Effect.sync(handOver)),
           Effect.as(true),
           Effect.catchAllCause((cause) =>

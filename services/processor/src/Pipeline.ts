@@ -1,13 +1,12 @@
-import { type Delivery, EventConsumer, Topology } from "@adflow/bus"
+import { EventConsumer, Topology } from "@adflow/bus"
 import { Deferred, Duration, Effect, Exit, FiberSet, Schedule } from "effect"
-import { BatchHandler, impressionsAppliedBefore } from "./BatchHandler.js"
+import { BatchHandler } from "./BatchHandler.js"
+import { ClickWaits } from "./ClickWaits.js"
 import { LaneQueue } from "./LaneQueue.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import * as Routed from "./Routed.js"
 
-/** How long a click may wait in its lane for its impression before it is nak'd instead. */
-const MAX_WAIT_MS = 10_000
-/** How often a lane with waiting clicks looks at the floor when no new messages arrive. */
+/** How often a lane with waiting clicks looks at its progress and the floor when no new messages arrive. */
 const WAIT_POLL = Duration.millis(50)
 /**
  * Batches per lane handled at once: while one is being written, the next one's counters are
@@ -15,12 +14,6 @@ const WAIT_POLL = Duration.millis(50)
  * time waiting (in the bench: ~50 ms filling a batch, ~55 ms of counters, ~85 ms for the write).
  */
 const BATCHES_PER_LANE = 2
-
-interface Held {
-  readonly routed: Routed.Routed
-  /** Date.now() when it first began to wait. */
-  readonly since: number
-}
 
 /**
  * Consumes every event subject and feeds a fixed set of lanes, each one fiber that takes a
@@ -31,9 +24,9 @@ interface Held {
  * is nak'd so another instance can take it at once.
  *
  * A click whose impression is not applied yet waits in its lane (unacknowledged, so a crash
- * loses nothing) and rejoins a batch once the impression consumer's ack floor has passed it,
- * instead of a nak and a redelivery per try; after MAX_WAIT_MS it is nak'd as before, well
- * inside the consumers' 30 s ack wait.
+ * loses nothing) and rejoins a batch once the lane has applied the impressions before it (see
+ * ClickWaits), instead of a nak and a redelivery per try; after MAX_WAIT_MS it is nak'd as
+ * before, well inside the consumers' 30 s ack wait.
  */
 export const run = Effect.gen(function* () {
   const config = yield* ProcessorConfig
@@ -41,12 +34,13 @@ export const run = Effect.gen(function* () {
 
   // Unbounded, but never large: the server stops delivering at the consumers' max_ack_pending.
   const queues = Array.from({ length: config.lanes }, () => new LaneQueue<Routed.Routed>())
-  // Per lane, clicks that wait for their impression (see BatchHandler), with when they began to.
-  const waiting = queues.map(() => new Map<Delivery, Held>())
+  // Per lane, clicks that wait for their impression (see BatchHandler).
+  const waiting = queues.map(() => new ClickWaits())
   yield* Effect.addFinalizer(() =>
     Effect.forEach(queues, (queue, lane) =>
-      Effect.forEach([...waiting[lane]!.keys(), ...queue.takeAll().map((r) => r.delivery)], (delivery) =>
-        delivery.nak(0),
+      Effect.forEach(
+        [...waiting[lane]!.deliveries(), ...queue.takeAll().map((r) => r.delivery)],
+        (delivery) => delivery.nak(0),
       ),
     ),
   )
@@ -63,33 +57,15 @@ export const run = Effect.gen(function* () {
       return queue.takeUpTo(config.batchSize)
     })
 
-  const lane = (queue: LaneQueue<Routed.Routed>, held: Map<Delivery, Held>, permits: Effect.Semaphore) =>
+  const lane = (queue: LaneQueue<Routed.Routed>, waits: ClickWaits, permits: Effect.Semaphore) =>
     Effect.gen(function* () {
-      const fresh = yield* nextBatch(queue, held.size === 0 ? undefined : WAIT_POLL)
-      const due: Array<Routed.Routed> = []
-      // Released because the floor passed them: they may wait again (their impression may come
-      // later still, from an outside producer), keeping their first wait's start; expired: no more.
-      const released = new Map<Delivery, number | "expired">()
-      if (held.size > 0) {
-        const floor = yield* Effect.orElseSucceed(handler.impressionFloor, () => 0)
-        const now = Date.now()
-        for (const [delivery, { routed, since }] of held) {
-          const expired = now - since >= MAX_WAIT_MS
-          if (expired || impressionsAppliedBefore(floor, delivery.streamSeq)) {
-            held.delete(delivery)
-            due.push(routed)
-            released.set(delivery, expired ? "expired" : since)
-          }
-        }
-      }
-      if (due.length === 0 && fresh.length === 0) return
+      const fresh = yield* nextBatch(queue, waits.size === 0 ? undefined : WAIT_POLL)
       const now = Date.now()
-      const hold = (click: Routed.Routed) => {
-        const since = released.get(click.delivery) ?? now
-        if (since === "expired") return false
-        held.set(click.delivery, { routed: click, since })
-        return true
-      }
+      const floor = waits.needsFloor(now)
+        ? yield* Effect.orElseSucceed(handler.impressionFloor, () => undefined)
+        : undefined
+      const { due, wait } = waits.release(now, floor)
+      if (due.length === 0 && fresh.length === 0) return
       // The next batch is taken once this one's counters are applied, so a campaign's counters
       // still apply in stream order; its writes and acks go on beside the next batch.
       yield* permits.take(1)
@@ -97,7 +73,7 @@ export const run = Effect.gen(function* () {
       yield* FiberSet.run(
         handling,
         handler
-          .handle(due.length === 0 ? fresh : [...due, ...fresh], hold, () =>
+          .handle(due.length === 0 ? fresh : [...due, ...fresh], wait, () =>
             Deferred.unsafeDone(countersApplied, Exit.void),
           )
           .pipe(

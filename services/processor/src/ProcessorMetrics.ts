@@ -8,6 +8,7 @@ const totals = {
   waited: 0,
   batches: 0,
   failedBatches: 0,
+  floorRequests: 0,
 }
 
 export const recordBatch = (batch: {
@@ -29,6 +30,10 @@ export const recordBatch = (batch: {
 
 export const recordFailedBatch = (): void => {
   totals.failedBatches += 1
+}
+
+export const recordFloorRequest = (): void => {
+  totals.floorRequests += 1
 }
 
 export const snapshot = () => ({ ...totals })
@@ -53,5 +58,8 @@ export const render = (): string =>
     "# TYPE adflow_processor_batches_total counter",
     `adflow_processor_batches_total{outcome="ok"} ${totals.batches}`,
     `adflow_processor_batches_total{outcome="failed"} ${totals.failedBatches}`,
+    "# HELP adflow_processor_floor_requests_total Requests for the impression consumer's ack floor (consumer info) made for waiting clicks.",
+    "# TYPE adflow_processor_floor_requests_total counter",
+    `adflow_processor_floor_requests_total ${totals.floorRequests}`,
     "",
   ].join("\n")

@@ -1,19 +1,27 @@
-import { Barrier, EventConsumer, EventPublisher, NatsClient, Topology, type Delivery } from "@adflow/bus"
+import { Barrier, DeadLetter, EventConsumer, EventPublisher, NatsClient, Topology } from "@adflow/bus"
 import { Counters } from "@adflow/counters"
-import { BatchHandler, ProcessorConfig, ProcessorServices } from "@adflow/processor"
+import {
+  BatchHandler,
+  ProcessorConfig,
+  ProcessorMetrics,
+  ProcessorServices,
+  type ProcessorSettings,
+} from "@adflow/processor"
 import { StoreLayer } from "@adflow/store"
 import { TestEvents, TestSystem } from "@adflow/testkit"
 import { assert, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Stream } from "effect"
+import { ClickWaits } from "../src/ClickWaits.js"
 import * as Routed from "../src/Routed.js"
 
 // The BatchHandler alone, no pipeline: the test takes each message from the durable consumers
-// itself, so it decides which one is handled when.
-const Live = Layer.mergeAll(
-  ProcessorServices.pipe(Layer.provideMerge(ProcessorConfig.layer())),
-  EventPublisher.Default,
-  Counters.layer,
-).pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
+// itself, so it decides which one is handled when, and plays the lane with a ClickWaits.
+const live = (settings: Partial<ProcessorSettings> = {}) =>
+  Layer.mergeAll(
+    ProcessorServices.pipe(Layer.provideMerge(ProcessorConfig.layer(settings))),
+    EventPublisher.Default,
+    Counters.layer,
+  ).pipe(Layer.provideMerge(StoreLayer), Layer.provideMerge(TestSystem.layer))
 
 const next = (kind: Topology.EventKind) =>
   EventConsumer.deliveries(kind, { maxMessages: 1 }).pipe(
@@ -32,9 +40,20 @@ const pendingOf = (kind: Topology.EventKind) =>
     return { ackPending: info.num_ack_pending, redelivered: info.num_redelivered }
   })
 
-layer(Live, { excludeTestServices: true })("a click ahead of its impression", (it) => {
+const floorRequests = () => ProcessorMetrics.snapshot().floorRequests
+
+/** What a lane's next batch would bring back, with the ack floor when one is asked for. */
+const released = (waits: ClickWaits, floor?: number) => waits.release(Date.now(), floor)
+
+const floorPasses = (seq: number) =>
+  Effect.gen(function* () {
+    const handler = yield* BatchHandler
+    return yield* Effect.repeat(handler.impressionFloor, { until: (floor) => floor >= seq })
+  })
+
+layer(live(), { excludeTestServices: true })("a click ahead of its impression", (it) => {
   it.effect(
-    "is held, neither nak'd nor dead-lettered, until the impressions before it are applied; then it counts",
+    "is held, neither nak'd nor dead-lettered, until its lane has applied the impressions before it; then it counts, and no floor was asked",
     () =>
       Effect.gen(function* () {
         const handler = yield* BatchHandler
@@ -44,36 +63,79 @@ layer(Live, { excludeTestServices: true })("a click ahead of its impression", (i
         const [client] = TestEvents.clients(1)
         yield* publisher.publish(TestEvents.impression(campaign, client!))
         yield* publisher.publish(TestEvents.click(campaign, client!))
+        const asked = floorRequests()
+        const waits = new ClickWaits()
 
         // The click first: its impression is stored before it but not applied yet.
         const click = yield* next("click")
-        const held: Array<Delivery> = []
-        const hold = (routed: Routed.Routed) => {
-          held.push(routed.delivery)
-          return true
-        }
-        assert.isTrue(yield* handler.handle([click], hold))
-        assert.deepStrictEqual(held, [click.delivery])
+        assert.isTrue(yield* handler.handle([click], released(waits).wait))
+        assert.deepStrictEqual(waits.deliveries(), [click.delivery])
         assert.strictEqual((yield* counters.campaignCounters(campaign.campaignId)).clicks, 0)
         // Still in flight, unacknowledged and not sent back.
         assert.deepStrictEqual(yield* pendingOf("click"), { ackPending: 1, redelivered: 0 })
+        assert.deepStrictEqual(released(waits).due, [])
 
-        // The impression is applied and acknowledged, so the floor passes the click...
+        // The lane applies the impression, so the click comes back in its next batch and counts.
         const impression = yield* next("impression")
-        assert.isTrue(yield* handler.handle([impression]))
-        yield* Effect.repeat(handler.impressionFloor, {
-          until: (floor) => floor >= impression.delivery.streamSeq,
-        })
-        // ...and the click handed back in a later batch counts, and is acknowledged.
-        held.length = 0
-        assert.isTrue(yield* handler.handle([click], hold))
-        assert.deepStrictEqual(held, [])
+        assert.isTrue(yield* handler.handle([impression], released(waits).wait))
+        const { due, wait } = released(waits)
+        assert.deepStrictEqual(due, [click])
+        assert.isTrue(yield* handler.handle(due, wait))
+        assert.strictEqual(waits.size, 0)
         assert.strictEqual((yield* counters.campaignCounters(campaign.campaignId)).clicks, 1)
+        assert.strictEqual(floorRequests(), asked)
         assert.isTrue(yield* Barrier.awaitApplied(["impression", "click"], "30 seconds"))
       }),
   )
 
-  it.effect("is nak'd for redelivery, as before, when nobody holds it", () =>
+  it.effect("waits for the ack floor, not its lane, while its impression is in another holder's hands", () =>
+    Effect.gen(function* () {
+      const handler = yield* BatchHandler
+      const publisher = yield* EventPublisher
+      const counters = yield* Counters
+      const campaign = yield* TestEvents.seedCampaign
+      const [a, b] = TestEvents.clients(2)
+      yield* publisher.publish(TestEvents.impression(campaign, a!))
+      yield* publisher.publish(TestEvents.impression(campaign, b!))
+      yield* publisher.publish(TestEvents.click(campaign, a!))
+      const waits = new ClickWaits()
+
+      // a's impression is delivered but not applied: another instance, or a process that
+      // crashed with it in hand, holds it until it is redelivered.
+      const elsewhere = yield* next("impression")
+      const click = yield* next("click")
+      assert.isTrue(yield* handler.handle([click], released(waits).wait))
+      // The lane applies b's impression, stored right before the click: by the lane's own
+      // progress, the click's impression should have been applied...
+      const later = yield* next("impression")
+      assert.isTrue(yield* handler.handle([later], released(waits).wait))
+      const retry = released(waits)
+      assert.deepStrictEqual(retry.due, [click])
+      // ...but it was not, so the ack floor is asked, and as it has not passed a's impression,
+      // the click waits for the floor: not nak'd, not dead-lettered.
+      const asked = floorRequests()
+      assert.isTrue(yield* handler.handle(retry.due, retry.wait))
+      assert.isAbove(floorRequests(), asked)
+      assert.deepStrictEqual(waits.deliveries(), [click.delivery])
+      assert.deepStrictEqual(yield* pendingOf("click"), { ackPending: 1, redelivered: 0 })
+      assert.deepStrictEqual(yield* DeadLetter.list, [])
+      // The lane's progress alone no longer releases it.
+      assert.deepStrictEqual(released(waits).due, [])
+      assert.deepStrictEqual(released(waits, elsewhere.delivery.streamSeq - 1).due, [])
+
+      // The holder applies a's impression; once the floor passes the click, it counts.
+      assert.isTrue(yield* handler.handle([elsewhere]))
+      const floor = yield* floorPasses(later.delivery.streamSeq)
+      const last = released(waits, floor)
+      assert.deepStrictEqual(last.due, [click])
+      assert.isTrue(yield* handler.handle(last.due, last.wait))
+      assert.strictEqual(waits.size, 0)
+      assert.strictEqual((yield* counters.campaignCounters(campaign.campaignId)).clicks, 1)
+      assert.isTrue(yield* Barrier.awaitApplied(["impression", "click"], "30 seconds"))
+    }),
+  )
+
+  it.effect("is nak'd for redelivery, as before, when no lane holds it", () =>
     Effect.gen(function* () {
       const handler = yield* BatchHandler
       const publisher = yield* EventPublisher
@@ -82,18 +144,50 @@ layer(Live, { excludeTestServices: true })("a click ahead of its impression", (i
       yield* publisher.publish(TestEvents.impression(campaign, client!))
       yield* publisher.publish(TestEvents.click(campaign, client!))
       const click = yield* next("click")
-      assert.isTrue(yield* handler.handle([click], () => false))
+      assert.isTrue(yield* handler.handle([click]))
       // Sent back: JetStream redelivers it (after the retry delay), so it is pending again.
       const again = yield* next("click")
       assert.strictEqual(again.delivery.streamSeq, click.delivery.streamSeq)
       assert.strictEqual(again.delivery.deliveryCount, 2)
       const impression = yield* next("impression")
       assert.isTrue(yield* handler.handle([impression]))
-      yield* Effect.repeat(handler.impressionFloor, {
-        until: (floor) => floor >= impression.delivery.streamSeq,
-      })
+      yield* floorPasses(impression.delivery.streamSeq)
       assert.isTrue(yield* handler.handle([again]))
       assert.isTrue(yield* Barrier.awaitApplied(["impression", "click"], "30 seconds"))
     }),
+  )
+})
+
+layer(live({ clickAttempts: 2 }), { excludeTestServices: true })("a click on an ad never shown", (it) => {
+  it.effect(
+    "is sent back once the floor has passed it, not held, and dead-lettered with its reason when its attempts run out",
+    () =>
+      Effect.gen(function* () {
+        const handler = yield* BatchHandler
+        const publisher = yield* EventPublisher
+        const counters = yield* Counters
+        const campaign = yield* TestEvents.seedCampaign
+        const [shown, stranger] = TestEvents.clients(2)
+        yield* publisher.publish(TestEvents.impression(campaign, shown!))
+        yield* publisher.publish(TestEvents.click(campaign, stranger!))
+        const waits = new ClickWaits()
+        const impression = yield* next("impression")
+        assert.isTrue(yield* handler.handle([impression], released(waits).wait))
+        yield* floorPasses(impression.delivery.streamSeq)
+
+        // Its lane and the floor both say every impression before it is applied: a retry.
+        const click = yield* next("click")
+        assert.isTrue(yield* handler.handle([click], released(waits).wait))
+        assert.strictEqual(waits.size, 0)
+        const again = yield* next("click")
+        assert.strictEqual(again.delivery.deliveryCount, 2)
+        assert.isTrue(yield* handler.handle([again], released(waits).wait))
+        const letters = yield* DeadLetter.list
+        assert.strictEqual(letters.length, 1)
+        assert.strictEqual(letters[0]!.originalSeq, click.delivery.streamSeq)
+        assert.match(letters[0]!.reason, new RegExp(`client ${stranger}, who was never shown campaign`))
+        assert.strictEqual((yield* counters.campaignCounters(campaign.campaignId)).clicks, 0)
+        assert.isTrue(yield* Barrier.awaitApplied(["impression", "click"], "30 seconds"))
+      }),
   )
 })
