@@ -70,6 +70,26 @@ layer(BusLive, { excludeTestServices: true })("bus", (it) => {
     }),
   )
 
+  it.effect("each delivery says how many messages its consumer still had to deliver after it", () =>
+    Effect.gen(function* () {
+      yield* Provisioning.provision()
+      const publisher = yield* EventPublisher
+      // Scores: no other test here uses their consumer.
+      const client = randomUUID()
+      yield* publisher.publishAll([1, 2, 3].map((at) => TestEvents.scoreUpdate(client, randomUUID(), at, at)))
+      const deliveries = yield* EventConsumer.deliveries("score", { maxMessages: 10 }).pipe(
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.map(Chunk.toArray),
+      )
+      assert.deepStrictEqual(
+        deliveries.map((d) => d.pending),
+        [2, 1, 0],
+      )
+      yield* Effect.forEach(deliveries, (d) => d.ack)
+    }),
+  )
+
   it.effect("concurrent publishes each get their own acknowledgement, stored in turn", () =>
     Effect.gen(function* () {
       yield* Provisioning.provision()

@@ -369,6 +369,8 @@ const runOne = (settings: Settings) =>
       /adflow_processor_batches_total\{outcome="failed"\} (\d+)/.exec(scraped)?.[1] ?? 0,
     )
     const batches = Number(/adflow_processor_batches_total\{outcome="ok"\} (\d+)/.exec(scraped)?.[1] ?? 0)
+    // Each is a consumer info request, which nats-server 2.9 pays for on later deliveries.
+    const floorRequests = Number(/adflow_processor_floor_requests_total (\d+)/.exec(scraped)?.[1] ?? 0)
 
     const throughput = published / (processMs / 1000)
     const baselineRate = published / (baselineMs / 1000)
@@ -408,6 +410,7 @@ const runOne = (settings: Settings) =>
       ratio: throughput / baselineRate,
       applied: drained,
       clickRetries: retries,
+      floorRequests,
       batches,
       failedBatches,
       processorLogTail: processor.output().split("\n").slice(-5),

@@ -6,13 +6,14 @@ import { Ledger, MlScoreStore } from "@adflow/store"
 import { Duration, Effect, Either, Option } from "effect"
 import { CampaignDirectory } from "./CampaignDirectory.js"
 import { type ClickWait, impressionsAppliedBefore } from "./ClickWaits.js"
+import type { Arrival } from "./DeliveryFeed.js"
 import * as GroupCommit from "./GroupCommit.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import { RebuildMirror } from "./RebuildMirror.js"
 import * as ProcessorMetrics from "./ProcessorMetrics.js"
 import type { Routed } from "./Routed.js"
 
-type Pending<E> = { readonly delivery: Delivery; readonly event: E }
+type Pending<E> = { readonly delivery: Delivery; readonly event: E; readonly arrival: Arrival }
 
 /** One batch's rows for the ledger and ClickHouse. */
 interface Rows {
@@ -93,11 +94,12 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         const impressions: Array<Pending<Events.Impression>> = []
         const clicks: Array<Pending<Events.Click>> = []
         const scores: Array<Pending<Events.ScoreUpdate>> = []
-        for (const { delivery, event } of batch) {
+        for (const { delivery, event, arrival } of batch) {
           if (Either.isLeft(event)) dead.push([delivery, event.left])
-          else if (event.right._tag === "impression") impressions.push({ delivery, event: event.right })
-          else if (event.right._tag === "click") clicks.push({ delivery, event: event.right })
-          else scores.push({ delivery, event: event.right })
+          else if (event.right._tag === "impression")
+            impressions.push({ delivery, event: event.right, arrival })
+          else if (event.right._tag === "click") clicks.push({ delivery, event: event.right, arrival })
+          else scores.push({ delivery, event: event.right, arrival })
         }
 
         const owners = yield* directory.ownersOf([...impressions, ...clicks].map((p) => p.event.campaign_id))
@@ -126,11 +128,7 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
 
         // Impressions first: a click in the same batch may be for one of them.
         const impressionOutcomes = yield* counters.applyImpressions(validImpressions.map((p) => p.event))
-        if (wait) {
-          // Refused ones count too: the lane is done with them.
-          for (const { delivery } of batch)
-            if (delivery.kind === "impression") wait.impressionsApplied(delivery.streamSeq)
-        }
+        wait?.countersApplied()
         const clickOutcomes = yield* counters.applyClicks(ownedClicks.map((p) => p.event))
         // Click rates are learned from first applications only, so redeliveries and replays teach nothing twice.
         yield* learning.recordScores(
@@ -145,19 +143,21 @@ export class BatchHandler extends Effect.Service<BatchHandler>()("@adflow/proces
         // applied yet, so the click waits (held by the lane, or nak'd) without using an attempt.
         // Its lane's own progress says when to try it again; only the ack floor may say that its
         // impression is not coming.
-        const forLane = (delivery: Delivery) => !delivery.replayed && (wait?.waitsForLane(delivery) ?? false)
+        const forLane = (click: Pending<Events.Click>) =>
+          !click.delivery.replayed && (wait?.waitsForLane(click) ?? false)
         const unseen = ownedClicks.filter((_, i) => clickOutcomes[i] === "not_seen")
-        const impressionsFloor = unseen.some((p) => !p.delivery.replayed && !forLane(p.delivery))
+        const impressionsFloor = unseen.some((p) => !p.delivery.replayed && !forLane(p))
           ? yield* impressionFloor
           : Number.MAX_SAFE_INTEGER
         ownedClicks.forEach((pending, i) => {
-          const { delivery, event } = pending
+          const { delivery, event, arrival } = pending
+          const waitFor = (forFloor: boolean) =>
+            waiting.push({ click: { delivery, event: Either.right(event), arrival }, forFloor })
           if (clickOutcomes[i] !== "not_seen") validClicks.push(pending)
-          else if (forLane(delivery))
-            waiting.push({ click: { delivery, event: Either.right(event) }, forFloor: false })
-          else if (!delivery.replayed && !impressionsAppliedBefore(impressionsFloor, delivery.streamSeq)) {
-            waiting.push({ click: { delivery, event: Either.right(event) }, forFloor: true })
-          } else if (delivery.deliveryCount < config.clickAttempts) early.push(delivery)
+          else if (forLane(pending)) waitFor(false)
+          else if (!delivery.replayed && !impressionsAppliedBefore(impressionsFloor, delivery.streamSeq))
+            waitFor(true)
+          else if (delivery.deliveryCount < config.clickAttempts) early.push(delivery)
           else
             dead.push([
               delivery,

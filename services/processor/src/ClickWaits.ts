@@ -1,18 +1,20 @@
 import type { Delivery } from "@adflow/bus"
+import { type Arrival, nothing } from "./DeliveryFeed.js"
 import type { Routed } from "./Routed.js"
 
 /** How long a click may wait in its lane for its impression before it is nak'd instead. */
 export const MAX_WAIT_MS = 10_000
 /**
- * How long a click waits on its lane's own progress before the impression consumer's ack floor
- * is asked as well. Asking is what costs: nats-server 2.9 recounts a consumer's pending messages
- * after a consumer info request, and during a backlog's drain that doubled its CPU per event.
+ * How long a click waits on what its lane has seen before the impression consumer's ack floor
+ * is asked as well: when another instance takes the impressions, or none arrive any more. Asking
+ * is what costs: nats-server 2.9 recounts a consumer's pending messages after a consumer info
+ * request, and during a backlog's drain that doubled its CPU per event.
  */
-export const LANE_WAIT_MS = 1_000
+export const LANE_WAIT_MS = 3_000
 
 /**
- * Whether every impression stored before the message at `seq` has been applied, given an ack
- * floor (everything at or below it is acknowledged) or a lane's highest applied impression.
+ * Whether every impression stored before the message at `seq` has been applied, given the
+ * impression consumer's ack floor (everything at or below it is acknowledged).
  */
 export const impressionsAppliedBefore = (floor: number, seq: number): boolean => floor >= seq - 1
 
@@ -28,28 +30,31 @@ type Released = Omit<Waiting, "routed"> | "expired"
 
 /** What the batch handler learns from, and tells, the lane that handles a batch. */
 export interface ClickWait {
-  /** The lane applied the counters of the impression at `seq`. */
-  readonly impressionsApplied: (seq: number) => void
+  /** The batch's counters are applied: the lane has applied what had arrived when it took the batch. */
+  readonly countersApplied: () => void
   /**
-   * Whether a click its impression has not reached may keep waiting on the lane's own progress,
-   * without the server's floor: the lane has not yet applied an impression stored after it.
+   * Whether a click that found no impression may keep waiting on what its lane has seen, without
+   * the server's floor: by that, the click's impression may still be on its way.
    */
-  readonly waitsForLane: (click: Delivery) => boolean
+  readonly waitsForLane: (click: Pick<Routed, "delivery" | "arrival">) => boolean
   /** Takes a click that has to wait; false: refuse it (it is nak'd instead). */
   readonly hold: (click: Routed, forFloor: boolean) => boolean
 }
 
 /**
- * The clicks one lane holds until their impression may have been applied. Impressions and clicks
- * of a campaign share a lane and a consumer delivers in stream order, so once the lane has
- * applied an impression stored after a click, the click's own impression has been applied too,
- * unless it was delivered elsewhere (another instance, or a crashed process's delivery awaiting
- * redelivery) or its batch failed. That is only a hint: a click that still finds no impression
- * waits for the impression consumer's ack floor, the server's word, before it is nak'd or
- * dead-lettered; so does one whose lane has not moved for LANE_WAIT_MS (the end of a backlog).
+ * The clicks one lane holds until their impression may have been applied. A campaign's
+ * impressions and clicks share a lane, the lane takes what arrives in order, and a consumer
+ * delivers in stream order, so once the lane has applied every message that arrived up to some
+ * point (its `through` Arrival), it has applied every impression of its campaigns stored before
+ * `through.impressionHigh`, and, when the impression consumer then had nothing left to deliver,
+ * every one stored before a click that arrived before that. Unless the impression was delivered
+ * elsewhere (another instance, or a crashed process's delivery awaiting redelivery) or its batch
+ * failed: this is only a hint. A click that still finds no impression waits for the impression
+ * consumer's ack floor instead, the server's word, before it is nak'd or dead-lettered; so does
+ * one that has waited LANE_WAIT_MS.
  */
 export class ClickWaits {
-  private appliedHigh = 0
+  private through: Arrival = nothing
   private readonly waiting = new Map<Delivery, Waiting>()
 
   get size(): number {
@@ -68,40 +73,50 @@ export class ClickWaits {
   }
 
   /**
-   * Takes out the clicks to try again: those whose wait expired, those the lane's progress passed,
-   * and those the ack floor passed (`floor`, when it was asked). The context returned goes to the
-   * batch handler with them.
+   * Takes out the clicks to try again: those whose wait expired, those the lane has passed, and
+   * those the ack floor passed (`floor`, when it was asked). The context returned goes to the
+   * batch handler with them; `taken` is where the lane's deliveries stood when it took the
+   * batch's new messages.
    */
-  release(now: number, floor: number | undefined): { readonly due: Array<Routed>; readonly wait: ClickWait } {
+  release(
+    now: number,
+    floor: number | undefined,
+    taken: Arrival,
+  ): { readonly due: Array<Routed>; readonly wait: ClickWait } {
     const due: Array<Routed> = []
     const released = new Map<Delivery, Released>()
     for (const [delivery, { routed, since, forFloor }] of this.waiting) {
-      const seq = delivery.streamSeq
       let outcome: Released | undefined
       if (now - since >= MAX_WAIT_MS) outcome = "expired"
-      else if (floor !== undefined && impressionsAppliedBefore(floor, seq))
+      else if (floor !== undefined && impressionsAppliedBefore(floor, delivery.streamSeq))
         outcome = { since, forFloor: true }
-      else if (!forFloor && impressionsAppliedBefore(this.appliedHigh, seq)) outcome = { since, forFloor }
+      else if (!forFloor && this.passed(routed)) outcome = { since, forFloor }
       if (outcome === undefined) continue
       this.waiting.delete(delivery)
       due.push(routed)
       released.set(delivery, outcome)
     }
-    return { due, wait: this.contextFor(released, now) }
+    return { due, wait: this.contextFor(released, now, taken) }
   }
 
-  private contextFor(released: Map<Delivery, Released>, now: number): ClickWait {
+  /** Whether, by what the lane has applied, the click's impression should have been applied. */
+  private passed(click: Pick<Routed, "delivery" | "arrival">): boolean {
+    return (
+      impressionsAppliedBefore(this.through.impressionHigh, click.delivery.streamSeq) ||
+      click.arrival.receipt < this.through.drainedAt
+    )
+  }
+
+  private contextFor(released: Map<Delivery, Released>, now: number, taken: Arrival): ClickWait {
     return {
-      impressionsApplied: (seq) => {
-        if (seq > this.appliedHigh) this.appliedHigh = seq
+      countersApplied: () => {
+        // Batches of a lane apply their counters in the order they were taken.
+        if (taken.receipt > this.through.receipt) this.through = taken
       },
       waitsForLane: (click) => {
-        const before = released.get(click)
+        const before = released.get(click.delivery)
         if (before === "expired" || before?.forFloor) return false
-        return (
-          !impressionsAppliedBefore(this.appliedHigh, click.streamSeq) &&
-          now - (before?.since ?? now) < LANE_WAIT_MS
-        )
+        return !this.passed(click) && now - (before?.since ?? now) < LANE_WAIT_MS
       },
       hold: (click, forFloor) => {
         const before = released.get(click.delivery)

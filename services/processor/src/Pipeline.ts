@@ -2,6 +2,7 @@ import { EventConsumer, Topology } from "@adflow/bus"
 import { Deferred, Duration, Effect, Exit, FiberSet, Schedule } from "effect"
 import { BatchHandler } from "./BatchHandler.js"
 import { ClickWaits } from "./ClickWaits.js"
+import { type Arrival, DeliveryFeed } from "./DeliveryFeed.js"
 import { LaneQueue } from "./LaneQueue.js"
 import { ProcessorConfig } from "./ProcessorConfig.js"
 import * as Routed from "./Routed.js"
@@ -34,8 +35,9 @@ export const run = Effect.gen(function* () {
 
   // Unbounded, but never large: the server stops delivering at the consumers' max_ack_pending.
   const queues = Array.from({ length: config.lanes }, () => new LaneQueue<Routed.Routed>())
-  // Per lane, clicks that wait for their impression (see BatchHandler).
+  // Per lane, clicks that wait for their impression (see ClickWaits), and what has arrived.
   const waiting = queues.map(() => new ClickWaits())
+  const feed = new DeliveryFeed()
   yield* Effect.addFinalizer(() =>
     Effect.forEach(queues, (queue, lane) =>
       Effect.forEach(
@@ -45,26 +47,32 @@ export const run = Effect.gen(function* () {
     ),
   )
 
-  // Up to batchSize messages: waits for the first (at most `wake`), then at most batchWindow more to fill the batch.
+  /**
+   * Up to batchSize messages: waits for the first (at most `wake`), then at most batchWindow more
+   * to fill the batch. With them, where the lane's deliveries stand: the lane takes in arrival
+   * order, so it has now taken everything that had arrived for it by then.
+   */
   const nextBatch = (queue: LaneQueue<Routed.Routed>, wake: Duration.Duration | undefined) =>
     Effect.gen(function* () {
       if (queue.size === 0) {
         if (wake === undefined) yield* queue.awaitItems
         else yield* Effect.timeoutOption(queue.awaitItems, wake)
-        if (queue.size === 0) return []
+        if (queue.size === 0) return { fresh: [], taken: feed.now() }
       }
       if (queue.size < config.batchSize) yield* Effect.sleep(config.batchWindow)
-      return queue.takeUpTo(config.batchSize)
+      const fresh = queue.takeUpTo(config.batchSize)
+      const taken: Arrival = queue.size === 0 ? feed.now() : fresh[fresh.length - 1]!.arrival
+      return { fresh, taken }
     })
 
   const lane = (queue: LaneQueue<Routed.Routed>, waits: ClickWaits, permits: Effect.Semaphore) =>
     Effect.gen(function* () {
-      const fresh = yield* nextBatch(queue, waits.size === 0 ? undefined : WAIT_POLL)
+      const { fresh, taken } = yield* nextBatch(queue, waits.size === 0 ? undefined : WAIT_POLL)
       const now = Date.now()
       const floor = waits.needsFloor(now)
         ? yield* Effect.orElseSucceed(handler.impressionFloor, () => undefined)
         : undefined
-      const { due, wait } = waits.release(now, floor)
+      const { due, wait } = waits.release(now, floor, taken)
       if (due.length === 0 && fresh.length === 0) return
       // The next batch is taken once this one's counters are applied, so a campaign's counters
       // still apply in stream order; its writes and acks go on beside the next batch.
@@ -94,7 +102,7 @@ export const run = Effect.gen(function* () {
 
   yield* Effect.forEach(Topology.EVENT_KINDS, (kind) =>
     EventConsumer.subscribe(kind, { maxMessages: config.maxInFlight }, (delivery) => {
-      const routed = Routed.decode(delivery)
+      const routed = Routed.decode(delivery, feed.arrive(delivery))
       queues[Routed.laneOf(routed, config.lanes)]!.offer(routed)
     }).pipe(
       Effect.tapErrorCause((cause) => Effect.logError(`consumer ${kind} failed; restarting`, cause)),

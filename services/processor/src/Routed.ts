@@ -1,16 +1,19 @@
 import { EventCodec, type Delivery } from "@adflow/bus"
 import type { Events } from "@adflow/domain"
 import { Either } from "effect"
+import { type Arrival, nothing } from "./DeliveryFeed.js"
 
 /** A delivery with its decoded event, or the reason it cannot be used. */
 export interface Routed {
   readonly delivery: Delivery
   readonly event: Either.Either<Events.Event, string>
+  readonly arrival: Arrival
 }
 
-export const decode = (delivery: Delivery): Routed => ({
+export const decode = (delivery: Delivery, arrival: Arrival = nothing): Routed => ({
   delivery,
   event: EventCodec.decode(delivery.kind, delivery.data),
+  arrival,
 })
 
 /**

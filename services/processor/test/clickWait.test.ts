@@ -12,10 +12,11 @@ import { TestEvents, TestSystem } from "@adflow/testkit"
 import { assert, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { ClickWaits } from "../src/ClickWaits.js"
+import { DeliveryFeed } from "../src/DeliveryFeed.js"
 import * as Routed from "../src/Routed.js"
 
 // The BatchHandler alone, no pipeline: the test takes each message from the durable consumers
-// itself, so it decides which one is handled when, and plays the lane with a ClickWaits.
+// itself, so it decides which one is handled when.
 const live = (settings: Partial<ProcessorSettings> = {}) =>
   Layer.mergeAll(
     ProcessorServices.pipe(Layer.provideMerge(ProcessorConfig.layer(settings))),
@@ -27,8 +28,24 @@ const next = (kind: Topology.EventKind) =>
   EventConsumer.deliveries(kind, { maxMessages: 1 }).pipe(
     Stream.take(1),
     Stream.runCollect,
-    Effect.map((chunk) => Routed.decode(Chunk.unsafeHead(chunk))),
+    Effect.map((chunk) => Chunk.unsafeHead(chunk)),
   )
+
+/**
+ * The test plays one lane: it takes each message from the consumers itself, in the order it
+ * chooses, and hands it to the BatchHandler at once, so the lane has taken all that arrived.
+ */
+const lane = () => {
+  const feed = new DeliveryFeed()
+  const waits = new ClickWaits()
+  return {
+    waits,
+    next: (kind: Topology.EventKind) =>
+      Effect.map(next(kind), (delivery) => Routed.decode(delivery, feed.arrive(delivery))),
+    /** What the lane's next batch brings back, with the ack floor when one is asked for. */
+    released: (floor?: number) => waits.release(Date.now(), floor, feed.now()),
+  }
+}
 
 const pendingOf = (kind: Topology.EventKind) =>
   Effect.gen(function* () {
@@ -41,9 +58,6 @@ const pendingOf = (kind: Topology.EventKind) =>
   })
 
 const floorRequests = () => ProcessorMetrics.snapshot().floorRequests
-
-/** What a lane's next batch would bring back, with the ack floor when one is asked for. */
-const released = (waits: ClickWaits, floor?: number) => waits.release(Date.now(), floor)
 
 const floorPasses = (seq: number) =>
   Effect.gen(function* () {
@@ -64,21 +78,21 @@ layer(live(), { excludeTestServices: true })("a click ahead of its impression", 
         yield* publisher.publish(TestEvents.impression(campaign, client!))
         yield* publisher.publish(TestEvents.click(campaign, client!))
         const asked = floorRequests()
-        const waits = new ClickWaits()
+        const { waits, next, released } = lane()
 
         // The click first: its impression is stored before it but not applied yet.
         const click = yield* next("click")
-        assert.isTrue(yield* handler.handle([click], released(waits).wait))
+        assert.isTrue(yield* handler.handle([click], released().wait))
         assert.deepStrictEqual(waits.deliveries(), [click.delivery])
         assert.strictEqual((yield* counters.campaignCounters(campaign.campaignId)).clicks, 0)
         // Still in flight, unacknowledged and not sent back.
         assert.deepStrictEqual(yield* pendingOf("click"), { ackPending: 1, redelivered: 0 })
-        assert.deepStrictEqual(released(waits).due, [])
+        assert.deepStrictEqual(released().due, [])
 
         // The lane applies the impression, so the click comes back in its next batch and counts.
         const impression = yield* next("impression")
-        assert.isTrue(yield* handler.handle([impression], released(waits).wait))
-        const { due, wait } = released(waits)
+        assert.isTrue(yield* handler.handle([impression], released().wait))
+        const { due, wait } = released()
         assert.deepStrictEqual(due, [click])
         assert.isTrue(yield* handler.handle(due, wait))
         assert.strictEqual(waits.size, 0)
@@ -98,18 +112,18 @@ layer(live(), { excludeTestServices: true })("a click ahead of its impression", 
       yield* publisher.publish(TestEvents.impression(campaign, a!))
       yield* publisher.publish(TestEvents.impression(campaign, b!))
       yield* publisher.publish(TestEvents.click(campaign, a!))
-      const waits = new ClickWaits()
+      const { waits, next, released } = lane()
 
       // a's impression is delivered but not applied: another instance, or a process that
       // crashed with it in hand, holds it until it is redelivered.
       const elsewhere = yield* next("impression")
       const click = yield* next("click")
-      assert.isTrue(yield* handler.handle([click], released(waits).wait))
+      assert.isTrue(yield* handler.handle([click], released().wait))
       // The lane applies b's impression, stored right before the click: by the lane's own
       // progress, the click's impression should have been applied...
       const later = yield* next("impression")
-      assert.isTrue(yield* handler.handle([later], released(waits).wait))
-      const retry = released(waits)
+      assert.isTrue(yield* handler.handle([later], released().wait))
+      const retry = released()
       assert.deepStrictEqual(retry.due, [click])
       // ...but it was not, so the ack floor is asked, and as it has not passed a's impression,
       // the click waits for the floor: not nak'd, not dead-lettered.
@@ -120,13 +134,13 @@ layer(live(), { excludeTestServices: true })("a click ahead of its impression", 
       assert.deepStrictEqual(yield* pendingOf("click"), { ackPending: 1, redelivered: 0 })
       assert.deepStrictEqual(yield* DeadLetter.list, [])
       // The lane's progress alone no longer releases it.
-      assert.deepStrictEqual(released(waits).due, [])
-      assert.deepStrictEqual(released(waits, elsewhere.delivery.streamSeq - 1).due, [])
+      assert.deepStrictEqual(released().due, [])
+      assert.deepStrictEqual(released(elsewhere.delivery.streamSeq - 1).due, [])
 
       // The holder applies a's impression; once the floor passes the click, it counts.
       assert.isTrue(yield* handler.handle([elsewhere]))
       const floor = yield* floorPasses(later.delivery.streamSeq)
-      const last = released(waits, floor)
+      const last = released(floor)
       assert.deepStrictEqual(last.due, [click])
       assert.isTrue(yield* handler.handle(last.due, last.wait))
       assert.strictEqual(waits.size, 0)
@@ -143,6 +157,8 @@ layer(live(), { excludeTestServices: true })("a click ahead of its impression", 
       const [client] = TestEvents.clients(1)
       yield* publisher.publish(TestEvents.impression(campaign, client!))
       yield* publisher.publish(TestEvents.click(campaign, client!))
+      // No lane: the handler alone.
+      const { next } = lane()
       const click = yield* next("click")
       assert.isTrue(yield* handler.handle([click]))
       // Sent back: JetStream redelivers it (after the retry delay), so it is pending again.
@@ -170,18 +186,18 @@ layer(live({ clickAttempts: 2 }), { excludeTestServices: true })("a click on an 
         const [shown, stranger] = TestEvents.clients(2)
         yield* publisher.publish(TestEvents.impression(campaign, shown!))
         yield* publisher.publish(TestEvents.click(campaign, stranger!))
-        const waits = new ClickWaits()
+        const { waits, next, released } = lane()
         const impression = yield* next("impression")
-        assert.isTrue(yield* handler.handle([impression], released(waits).wait))
+        assert.isTrue(yield* handler.handle([impression], released().wait))
         yield* floorPasses(impression.delivery.streamSeq)
 
         // Its lane and the floor both say every impression before it is applied: a retry.
         const click = yield* next("click")
-        assert.isTrue(yield* handler.handle([click], released(waits).wait))
+        assert.isTrue(yield* handler.handle([click], released().wait))
         assert.strictEqual(waits.size, 0)
         const again = yield* next("click")
         assert.strictEqual(again.delivery.deliveryCount, 2)
-        assert.isTrue(yield* handler.handle([again], released(waits).wait))
+        assert.isTrue(yield* handler.handle([again], released().wait))
         const letters = yield* DeadLetter.list
         assert.strictEqual(letters.length, 1)
         assert.strictEqual(letters[0]!.originalSeq, click.delivery.streamSeq)
