@@ -6,11 +6,14 @@ import type { Routed } from "./Routed.js"
 export const MAX_WAIT_MS = 10_000
 /**
  * How long a click waits on what its lane has seen before the impression consumer's ack floor
- * is asked as well: when another instance takes the impressions, or none arrive any more. Asking
- * is what costs: nats-server 2.9 recounts a consumer's pending messages after a consumer info
- * request, and during a backlog's drain that doubled its CPU per event.
+ * is asked as well, if by then no impression has arrived for as long either: another instance
+ * may have taken the impression, and its lane will not pass it. While impressions arrive, they
+ * pass the click in time (they come in stream order), however slowly. The floor is asked this
+ * sparingly because asking is what costs: nats-server 2.9 recounts a consumer's pending
+ * messages after a consumer info request, and during a backlog's drain that doubled its CPU per
+ * event.
  */
-export const LANE_WAIT_MS = 3_000
+export const LANE_WAIT_MS = 1_000
 
 /**
  * Whether every impression stored before the message at `seq` has been applied, given the
@@ -51,7 +54,7 @@ export interface ClickWait {
  * elsewhere (another instance, or a crashed process's delivery awaiting redelivery) or its batch
  * failed: this is only a hint. A click that still finds no impression waits for the impression
  * consumer's ack floor instead, the server's word, before it is nak'd or dead-lettered; so does
- * one that has waited LANE_WAIT_MS.
+ * one that has waited LANE_WAIT_MS while no impressions arrived.
  */
 export class ClickWaits {
   private through: Arrival = nothing
@@ -65,11 +68,20 @@ export class ClickWaits {
     return [...this.waiting.keys()]
   }
 
-  /** Whether some click can now be released only by the impression consumer's ack floor. */
-  needsFloor(now: number): boolean {
+  /**
+   * Whether some click can now be released only by the impression consumer's ack floor, given
+   * when the process's latest impression arrived.
+   */
+  needsFloor(now: number, lastImpressionAt: number): boolean {
+    const stalled = now - lastImpressionAt >= LANE_WAIT_MS
     for (const { forFloor, since } of this.waiting.values())
-      if (forFloor || now - since >= LANE_WAIT_MS) return true
+      if (forFloor || (stalled && now - since >= LANE_WAIT_MS)) return true
     return false
+  }
+
+  /** The lane had nothing new: it has applied everything that arrived for it up to `taken`. */
+  caughtUp(taken: Arrival): void {
+    if (taken.receipt > this.through.receipt) this.through = taken
   }
 
   /**
@@ -109,10 +121,8 @@ export class ClickWaits {
 
   private contextFor(released: Map<Delivery, Released>, now: number, taken: Arrival): ClickWait {
     return {
-      countersApplied: () => {
-        // Batches of a lane apply their counters in the order they were taken.
-        if (taken.receipt > this.through.receipt) this.through = taken
-      },
+      // Batches of a lane apply their counters in the order they were taken.
+      countersApplied: () => this.caughtUp(taken),
       waitsForLane: (click) => {
         const before = released.get(click.delivery)
         if (before === "expired" || before?.forFloor) return false

@@ -20,10 +20,13 @@ export class DeliveryFeed {
   private received = 0
   private impressionHigh = 0
   private drainedAt = 0
+  /** Date.now() when the latest impression arrived (0: none yet). */
+  lastImpressionAt = 0
 
   arrive(delivery: Delivery): Arrival {
     this.received += 1
     if (delivery.kind === "impression") {
+      this.lastImpressionAt = Date.now()
       if (delivery.streamSeq > this.impressionHigh) this.impressionHigh = delivery.streamSeq
       if (delivery.pending === 0) this.drainedAt = this.received
     }

@@ -68,8 +68,11 @@ export const run = Effect.gen(function* () {
   const lane = (queue: LaneQueue<Routed.Routed>, waits: ClickWaits, permits: Effect.Semaphore) =>
     Effect.gen(function* () {
       const { fresh, taken } = yield* nextBatch(queue, waits.size === 0 ? undefined : WAIT_POLL)
+      // Nothing new: the lane's earlier batches have applied their counters (it waits for that
+      // before taking the next), so it has applied all that arrived for it.
+      if (fresh.length === 0) waits.caughtUp(taken)
       const now = Date.now()
-      const floor = waits.needsFloor(now)
+      const floor = waits.needsFloor(now, feed.lastImpressionAt)
         ? yield* Effect.orElseSucceed(handler.impressionFloor, () => undefined)
         : undefined
       const { due, wait } = waits.release(now, floor, taken)

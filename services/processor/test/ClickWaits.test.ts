@@ -49,7 +49,7 @@ describe("ClickWaits", () => {
     const waits = new ClickWaits()
     const click = arrive("click", 10)
     assert.isTrue(waits.release(0, undefined, feed.now()).wait.hold(click, false))
-    assert.isFalse(waits.needsFloor(LANE_WAIT_MS - 1))
+    assert.isFalse(waits.needsFloor(LANE_WAIT_MS - 1, 0))
 
     const before = arrive("impression", 8)
     // Taken but its counters not applied yet: nothing is released.
@@ -78,13 +78,25 @@ describe("ClickWaits", () => {
     assert.strictEqual(waits.size, 1)
   })
 
-  it("asks for the floor for a click its lane has not passed within LANE_WAIT_MS, and lets the floor release it", () => {
+  it("passes a click once the process has received an impression stored after it, though none came to its lane", () => {
+    const { feed, arrive } = arrivals()
+    const waits = new ClickWaits()
+    waits.release(0, undefined, feed.now()).wait.hold(arrive("click", 10), false)
+    // Another lane's impression: this lane takes nothing new, so it has caught up with it.
+    arrive("impression", 11)
+    waits.caughtUp(feed.now())
+    assert.deepStrictEqual(seqs(waits.release(1, undefined, feed.now()).due), [10])
+  })
+
+  it("asks for the floor for a click its lane has not passed within LANE_WAIT_MS, once no impression has arrived for as long, and lets the floor release it", () => {
     const { feed, arrive } = arrivals()
     const waits = new ClickWaits()
     waits.release(0, undefined, feed.now()).wait.hold(arrive("click", 10), false)
     waits.release(0, undefined, feed.now()).wait.hold(arrive("click", 30), false)
-    assert.isFalse(waits.needsFloor(LANE_WAIT_MS - 1))
-    assert.isTrue(waits.needsFloor(LANE_WAIT_MS))
+    assert.isFalse(waits.needsFloor(LANE_WAIT_MS - 1, 0))
+    // Impressions still arrive: they will pass the clicks in time.
+    assert.isFalse(waits.needsFloor(LANE_WAIT_MS, LANE_WAIT_MS - 10))
+    assert.isTrue(waits.needsFloor(LANE_WAIT_MS, 0))
     const { due, wait } = waits.release(LANE_WAIT_MS, 20, feed.now())
     assert.deepStrictEqual(seqs(due), [10])
     // Released by the floor: the handler must ask the floor again, not wait on the lane.
@@ -102,7 +114,8 @@ describe("ClickWaits", () => {
     // impression) does not pass it, so it waits for the floor.
     assert.isFalse(start.waitsForLane(click))
     assert.isTrue(start.hold(click, true))
-    assert.isTrue(waits.needsFloor(1))
+    // Waiting for the floor, it asks at once, whatever arrives.
+    assert.isTrue(waits.needsFloor(1, 1))
     applied(waits, arrive("impression", 50, 0).arrival, 2)
     assert.deepStrictEqual(seqs(waits.release(3, 5, feed.now()).due), [])
     const released = waits.release(4, 9, feed.now())
@@ -120,7 +133,7 @@ describe("ClickWaits", () => {
     assert.deepStrictEqual(seqs(again.due), [10])
     // Still no impression, and the floor does not pass it: held again, its wait began at 100.
     assert.isTrue(again.wait.hold(click, true))
-    assert.isTrue(waits.needsFloor(200))
+    assert.isTrue(waits.needsFloor(200, 200))
     const expired = waits.release(100 + MAX_WAIT_MS, 0, feed.now())
     assert.deepStrictEqual(seqs(expired.due), [10])
     assert.isFalse(expired.wait.waitsForLane(click))
@@ -159,6 +172,7 @@ describe("ClickWaits", () => {
             pending: fc.integer({ min: 0, max: 3 }),
           }),
           fc.record({ op: fc.constant("apply" as const) }),
+          fc.record({ op: fc.constant("caughtUp" as const) }),
           fc.record({
             op: fc.constant("release" as const),
             advance: fc.integer({ min: 0, max: 4_000 }),
@@ -186,6 +200,11 @@ describe("ClickWaits", () => {
             waiting.set(click.delivery, { click, forFloor: step.forFloor, since: now })
         } else if (step.op === "impression") {
           marks.push(arrive("impression", step.seq, step.pending).arrival)
+        } else if (step.op === "caughtUp") {
+          // The lane found nothing new.
+          const now = feed.now()
+          waits.caughtUp(now)
+          if (now.receipt > through.receipt) through = now
         } else if (step.op === "apply") {
           // The last batch's counters are applied.
           wait.countersApplied()
