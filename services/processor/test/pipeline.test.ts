@@ -1,5 +1,5 @@
 import { StatsQueries } from "@adflow/analytics"
-import { Barrier, DeadLetter, EventCodec, EventPublisher } from "@adflow/bus"
+import { Barrier, DeadLetter, EventCodec, EventPublisher, NatsClient } from "@adflow/bus"
 import { Counters } from "@adflow/counters"
 import { ProcessorLive, ProcessorMetrics } from "@adflow/processor"
 import { MlScoreStore, StoreLayer } from "@adflow/store"
@@ -111,6 +111,37 @@ layer(Live, { excludeTestServices: true })("processor pipeline", (it) => {
           const counters = yield* (yield* Counters).campaignCounters(campaign.campaignId)
           assert.strictEqual(counters.clicks, 150)
         }
+      }),
+  )
+
+  it.effect(
+    "a click that runs ahead of its impression waits on its lane and counts, with no ack floor asked of nats-server",
+    () =>
+      Effect.gen(function* () {
+        const publisher = yield* EventPublisher
+        const campaigns = yield* Effect.forEach([0, 1, 2, 3], () => TestEvents.seedCampaign)
+        const [target] = campaigns
+        const [client] = TestEvents.clients(1)
+        const before = ProcessorMetrics.snapshot()
+        // 20,000 impressions ahead of the click's own, published faster than the processor takes
+        // them (plain NATS publishes, which the stream stores all the same): the click consumer,
+        // with only the click to deliver, hands it over long before the impression consumer gets
+        // that far.
+        const { connection } = yield* NatsClient
+        const subject = publisher.topology.eventSubject("impression")
+        for (const campaign of campaigns)
+          for (const c of TestEvents.clients(5_000))
+            connection.publish(subject, EventCodec.encode(TestEvents.impression(campaign, c)))
+        yield* Effect.promise(() => connection.flush())
+        yield* publisher.publish(TestEvents.impression(target!, client!))
+        yield* publisher.publish(TestEvents.click(target!, client!))
+        yield* applied()
+        const after = ProcessorMetrics.snapshot()
+        assert.isAtLeast(after.waited - before.waited, 1)
+        // Its lane passed it once the impression arrived and was applied (see ClickWaits).
+        assert.strictEqual(after.floorRequests - before.floorRequests, 0)
+        assert.strictEqual(after.retried - before.retried, 0)
+        assert.strictEqual((yield* (yield* Counters).campaignCounters(target!.campaignId)).clicks, 1)
       }),
   )
 
