@@ -3,8 +3,9 @@
 # Seeds an isolated market (CAMPAIGNS active campaigns, CLIENTS clients) on the local stack
 # (STACK_NAME, default: the dev stack), serves the API on :18080 without request logs and the
 # bare endpoint on :18081, runs wrk (CONNECTIONS, THREADS, DURATION) against both, then drops
-# the market. RUNS picks the runs (default "ads healthz bare"; e.g. RUNS=ads with
-# API_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles GET /ads alone).
+# the market. Beside requests/s and latency it prints the CPU per answer of the API, Redis and
+# nats-server (all three share the cores). RUNS picks the runs (default "ads healthz bare"; e.g.
+# RUNS=ads with API_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles GET /ads alone).
 # Usage: bash services/api/bench/ads.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
@@ -49,15 +50,21 @@ done
 sample=$(head -1 "$BENCH_CLIENTS_FILE")
 echo "bench: sample answer: $(curl -sS "http://127.0.0.1:$api_port/ads?client_id=$sample")"
 
-# CPU time (user + system, in clock ticks) the API process has used so far.
-api_ticks() { awk '{ print $14 + $15 }' "/proc/${pids[0]}/stat"; }
+# CPU time (user + system, in clock ticks) a process has used so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+api_ticks() { ticks "${pids[0]}"; }
+# The stack's Redis and nats-server share the cores with the API: their CPU per answer too.
+stack_dir="${ADFLOW_STACK_DIR:-.stack/${STACK_NAME:-${ADFLOW_STACK_NAME:-dev}}}"
+server_pid() { cat "$stack_dir/$1.pid" 2>/dev/null || echo 0; }
+servers_ticks() { echo "$(ticks "$(server_pid redis)") $(ticks "$(server_pid nats)")"; }
 run() {
   local name=$1 url=$2
   shift 2
   wrk -t"$threads" -c"$connections" -d5s "$@" "$url" >/dev/null # warm-up (JIT, caches)
   echo "### $name"
-  local before out requests
+  local before servers_before out requests
   before=$(api_ticks)
+  servers_before=$(servers_ticks)
   out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url")
   echo "$out"
   # The API's own CPU per answer: steadier than requests/s on a machine shared with wrk.
@@ -65,6 +72,11 @@ run() {
   if [[ $url == *":$api_port"* ]]; then
     awk -v t=$(($(api_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
       'BEGIN { printf "API CPU per request: %.0f us (%.1f s of CPU for %d requests)\n", 1e6 * t / hz / n, t / hz, n }'
+    if [[ -f $stack_dir/redis.pid && -f $stack_dir/nats.pid ]]; then
+      awk -v before="$servers_before" -v after="$(servers_ticks)" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { split(before, b); split(after, a)
+          printf "servers CPU per request: redis %.0f us, nats-server %.0f us\n", 1e6 * (a[1] - b[1]) / hz / n, 1e6 * (a[2] - b[2]) / hz / n }'
+    fi
   fi
 }
 runs=" ${RUNS:-ads healthz bare} "

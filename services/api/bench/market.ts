@@ -2,14 +2,15 @@
  * Prepares (or drops) an isolated market for the GET /ads benchmark: a PostgreSQL database,
  * ClickHouse database, NATS prefix and Redis prefix all named after BENCH_NAMESPACE, migrated
  * and provisioned, with CAMPAIGNS active campaigns (random targeting, high limits) and CLIENTS
- * clients. Writes the client ids, one per line, to BENCH_CLIENTS_FILE.
+ * clients, each with an ML score for SCORES_PER_CLIENT advertisers (default 0) written as the
+ * processor writes score updates. Writes the client ids, one per line, to BENCH_CLIENTS_FILE.
  *
  *   tsx bench/market.ts seed | drop
  */
 import { AnalyticsMigrations, ClickHouse } from "@adflow/analytics"
 import { Counters, RedisClient } from "@adflow/counters"
 import { NatsClient, Naming, Provisioning } from "@adflow/bus"
-import { type AdvertiserId, type CampaignId, type ClientId, type Day, Money } from "@adflow/domain"
+import { type AdvertiserId, type CampaignId, type ClientId, type Day, Events, Money } from "@adflow/domain"
 import {
   AdvertiserRepo,
   CampaignRepo,
@@ -28,6 +29,7 @@ const namespace = env("BENCH_NAMESPACE", "bench")
 const pgUrl = env("ADFLOW_PG_URL", "postgres://postgres@127.0.0.1:15432/postgres")
 const campaigns = Number(env("CAMPAIGNS", "1000"))
 const clients = Number(env("CLIENTS", "100000"))
+const scoresPerClient = Number(env("SCORES_PER_CLIENT", "0"))
 const clientsFile = env("BENCH_CLIENTS_FILE", "/tmp/adflow-bench-clients.txt")
 
 const withDatabase = (url: string, database: string) => {
@@ -56,6 +58,47 @@ const random = () => {
 }
 const pick = <A>(values: ReadonlyArray<A>): A => values[Math.floor(random() * values.length)]!
 const cities = Array.from({ length: 10 }, (_, i) => `city-${i}`)
+
+const redisLayer = Counters.layer.pipe(
+  Layer.provideMerge(
+    RedisClient.layer({
+      url: env("ADFLOW_REDIS_URL", "redis://127.0.0.1:16379"),
+      keyPrefix: `${namespace}:`,
+    }),
+  ),
+)
+
+/** Scores for `scoresPerClient` advertisers of each client, through `Counters.applyScores`. */
+const seedScores = (
+  people: ReadonlyArray<{ readonly client_id: ClientId }>,
+  advertisers: ReadonlyArray<{ readonly advertiser_id: AdvertiserId }>,
+) =>
+  Effect.gen(function* () {
+    const counters = yield* Counters
+    const at = Date.now()
+    let updates: Array<Events.ScoreUpdate> = []
+    for (const { client_id } of people) {
+      for (let k = 0; k < scoresPerClient; k++) {
+        const advertiser_id =
+          advertisers[(Math.floor(random() * advertisers.length) + k) % advertisers.length]!.advertiser_id
+        updates.push(
+          Events.ScoreUpdate.make({
+            v: Events.SCHEMA_VERSION,
+            event_id: Events.scoreId(client_id, advertiser_id, at),
+            client_id,
+            advertiser_id,
+            score: Math.floor(random() * 1000),
+            at,
+          }),
+        )
+      }
+      if (updates.length >= 10_000) {
+        yield* counters.applyScores(updates)
+        updates = []
+      }
+    }
+    yield* counters.applyScores(updates)
+  }).pipe(Effect.provide(redisLayer))
 
 const seed = Effect.gen(function* () {
   yield* admin(`CREATE DATABASE ${namespace}`)
@@ -101,6 +144,7 @@ const seed = Effect.gen(function* () {
     }))
     const clientRepo = yield* ClientRepo
     for (let i = 0; i < people.length; i += 20_000) yield* clientRepo.upsertMany(people.slice(i, i + 20_000))
+    if (scoresPerClient > 0) yield* seedScores(people, advertisers)
     writeFileSync(clientsFile, people.map((p) => p.client_id).join("\n") + "\n")
     yield* Effect.log(`seeded ${campaigns} campaigns, ${clients} clients in namespace ${namespace}`)
   }).pipe(Effect.provide(StoreLayer), Effect.provide(Clients))
@@ -130,18 +174,7 @@ const drop = Effect.gen(function* () {
     ),
   )
   yield* admin(`DROP DATABASE IF EXISTS ${namespace} WITH (FORCE)`)
-  yield* Effect.flatMap(Counters, (counters) => counters.wipe).pipe(
-    Effect.provide(
-      Counters.layer.pipe(
-        Layer.provide(
-          RedisClient.layer({
-            url: env("ADFLOW_REDIS_URL", "redis://127.0.0.1:16379"),
-            keyPrefix: `${namespace}:`,
-          }),
-        ),
-      ),
-    ),
-  )
+  yield* Effect.flatMap(Counters, (counters) => counters.wipe).pipe(Effect.provide(redisLayer))
 })
 
 const main: Effect.Effect<void, unknown> = process.argv[2] === "drop" ? drop : seed
