@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # GET /ads under load beside a bare node:http JSON endpoint, in the same run on the same machine.
-# Seeds an isolated market (CAMPAIGNS active campaigns, CLIENTS clients) on the local stack
-# (STACK_NAME, default: the dev stack), serves the API on :18080 without request logs and the
-# bare endpoint on :18081, runs wrk (CONNECTIONS, THREADS, DURATION) against both, then drops
-# the market. Beside requests/s and latency it prints the CPU per answer of the API, Redis and
+# Seeds an isolated market (CAMPAIGNS active campaigns, CLIENTS clients, each with ML scores for
+# SCORES_PER_CLIENT advertisers, default 0) on the local stack (STACK_NAME, default: the dev
+# stack), serves the API on :18080 without request logs and the bare endpoint on :18081, runs
+# wrk (CONNECTIONS, THREADS, DURATION) against both, then drops the market. Beside requests/s and latency it prints the CPU per answer of the API, Redis and
 # nats-server (all three share the cores). RUNS picks the runs (default "ads healthz bare"; e.g.
 # RUNS=ads with API_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles GET /ads alone).
 # Usage: bash services/api/bench/ads.sh
