@@ -23,14 +23,8 @@ export interface Candidate extends Engine.Ranking.Candidate {
   readonly read: boolean
 }
 
-/**
- * Campaigns whose counters one round trip reads. Each costs Redis ~3 µs in the read script (a
- * round trip ~20 µs), and Redis is shared by every API instance, so the window is small: with
- * 16, Redis spent 70–110 µs per answer in the benchmark's market, 43–85 with 4, while more
- * requests took a second round trip (with 10 scores per client, two thirds instead of one in
- * eight) and the API's own CPU per answer did not move (docs/benchmarks.md).
- */
-export const WINDOW = 4
+/** Campaigns whose counters one round trip reads. */
+export const WINDOW = 16
 
 /** The optimistic counters of a candidate not read yet. */
 export const optimistic = (impressionsAtLeast: number): CampaignView => ({
