@@ -1,7 +1,7 @@
 /**
  * What the ad request's two script calls cost Redis itself: its CPU (user + system, from
  * `/proc/<pid>/stat`) per call of the read (`readForServing` with the client's scores and
- * CAMPAIGNS campaigns, default 4 as the API's first read, `Ranking.WINDOW`; and without the
+ * CAMPAIGNS campaigns, default 16 as the API's first read, `Ranking.WINDOW`; and without the
  * scores, as a further read) and of the admission (`admitImpression`,
  * a new client each time), beside a script that does nothing (what any script call costs: the
  * protocol, the event loop, the socket) measured in the same run. Redis is single-threaded and
@@ -27,7 +27,7 @@ const WARMUP_MS = Number(process.env["WARMUP_MS"] ?? 1_000)
 const CONCURRENCY = Number(process.env["CONCURRENCY"] ?? 16)
 const ROUNDS = Number(process.env["ROUNDS"] ?? 3)
 const ONLY = process.env["ONLY"]
-const CAMPAIGNS = Number(process.env["CAMPAIGNS"] ?? 4)
+const CAMPAIGNS = Number(process.env["CAMPAIGNS"] ?? 16)
 const ADVERTISERS = 50
 const url = process.env["ADFLOW_REDIS_URL"] ?? "redis://127.0.0.1:16379"
 const keyPrefix = `bench_cost_${Date.now()}:`
