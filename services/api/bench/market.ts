@@ -2,8 +2,8 @@
  * Prepares (or drops) an isolated market for the GET /ads benchmark: a PostgreSQL database,
  * ClickHouse database, NATS prefix and Redis prefix all named after BENCH_NAMESPACE, migrated
  * and provisioned, with CAMPAIGNS active campaigns (random targeting, high limits) and CLIENTS
- * clients, each with an ML score for SCORES_PER_CLIENT advertisers (default 0) written as the
- * processor writes score updates. Writes the client ids, one per line, to BENCH_CLIENTS_FILE.
+ * clients, each with an ML score for SCORES_PER_CLIENT different advertisers (default 0) written
+ * as the processor writes score updates. Writes the client ids, one per line, to BENCH_CLIENTS_FILE.
  *
  *   tsx bench/market.ts seed | drop
  */
@@ -77,10 +77,12 @@ const seedScores = (
     const counters = yield* Counters
     const at = Date.now()
     let updates: Array<Events.ScoreUpdate> = []
+    const perClient = Math.min(scoresPerClient, advertisers.length)
     for (const { client_id } of people) {
-      for (let k = 0; k < scoresPerClient; k++) {
-        const advertiser_id =
-          advertisers[(Math.floor(random() * advertisers.length) + k) % advertisers.length]!.advertiser_id
+      // Consecutive advertisers from a random one: `perClient` different ones.
+      const first = Math.floor(random() * advertisers.length)
+      for (let k = 0; k < perClient; k++) {
+        const advertiser_id = advertisers[(first + k) % advertisers.length]!.advertiser_id
         updates.push(
           Events.ScoreUpdate.make({
             v: Events.SCHEMA_VERSION,
