@@ -60,6 +60,18 @@ export class ClickWaits {
   private through: Arrival = nothing
   private readonly waiting = new Map<Delivery, Waiting>()
 
+  /**
+   * `onHold` is told of each click taken to wait: a batch holds its clicks only once it is
+   * written, when its lane may already be waiting for new messages with none to come, and the
+   * lane must then look at its waiting clicks again (`LaneQueue.wake`). Without it, such a click
+   * waited for the consumer's 30 s ack wait to send it again.
+   */
+  private readonly onHold: () => void
+
+  constructor(onHold: () => void = () => {}) {
+    this.onHold = onHold
+  }
+
   get size(): number {
     return this.waiting.size
   }
@@ -136,6 +148,7 @@ export class ClickWaits {
           since: before?.since ?? now,
           forFloor: forFloor || (before?.forFloor ?? false),
         })
+        this.onHold()
         return true
       },
     }

@@ -10,7 +10,7 @@ import { Effect } from "effect"
 export class LaneQueue<A> {
   private items: Array<A> = []
   private head = 0
-  private wake: (() => void) | undefined = undefined
+  private wakeWaiter: (() => void) | undefined = undefined
 
   get size(): number {
     return this.items.length - this.head
@@ -19,9 +19,17 @@ export class LaneQueue<A> {
   /** Adds an item; wakes the fiber waiting in `awaitItems`, if any. */
   offer(item: A): void {
     this.items.push(item)
-    const wake = this.wake
+    this.wake()
+  }
+
+  /**
+   * Wakes the fiber waiting in `awaitItems`, if any, with no item: its lane has something else to
+   * look at (a click it now holds, see `ClickWaits`).
+   */
+  wake(): void {
+    const wake = this.wakeWaiter
     if (wake !== undefined) {
-      this.wake = undefined
+      this.wakeWaiter = undefined
       wake()
     }
   }
@@ -46,12 +54,15 @@ export class LaneQueue<A> {
     return this.takeUpTo(Number.MAX_SAFE_INTEGER)
   }
 
-  /** Completes once the queue holds at least one item. One waiting fiber at a time (the lane's). */
+  /**
+   * Completes once the queue holds at least one item, or on `wake`. One waiting fiber at a time
+   * (the lane's).
+   */
   readonly awaitItems: Effect.Effect<void> = Effect.async<void>((resume) => {
     if (this.size > 0) return resume(Effect.void)
-    this.wake = () => resume(Effect.void)
+    this.wakeWaiter = () => resume(Effect.void)
     return Effect.sync(() => {
-      this.wake = undefined
+      this.wakeWaiter = undefined
     })
   })
 }

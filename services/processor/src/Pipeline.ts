@@ -36,7 +36,7 @@ export const run = Effect.gen(function* () {
   // Unbounded, but never large: the server stops delivering at the consumers' max_ack_pending.
   const queues = Array.from({ length: config.lanes }, () => new LaneQueue<Routed.Routed>())
   // Per lane, clicks that wait for their impression (see ClickWaits), and what has arrived.
-  const waiting = queues.map(() => new ClickWaits())
+  const waiting = queues.map((queue) => new ClickWaits(() => queue.wake()))
   const feed = new DeliveryFeed()
   yield* Effect.addFinalizer(() =>
     Effect.forEach(queues, (queue, lane) =>

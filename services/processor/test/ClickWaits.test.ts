@@ -44,6 +44,21 @@ describe("DeliveryFeed", () => {
 })
 
 describe("ClickWaits", () => {
+  it("tells its lane of each click it holds, and of no refused one", () => {
+    const { feed, arrive } = arrivals()
+    let told = 0
+    const waits = new ClickWaits(() => told++)
+    const { wait } = waits.release(0, undefined, feed.now())
+    assert.isTrue(wait.hold(arrive("click", 4), false))
+    assert.isTrue(wait.hold(arrive("click", 5), true))
+    assert.strictEqual(told, 2)
+    // Waited too long: refused (nak'd instead), and the lane is not told.
+    const late = waits.release(MAX_WAIT_MS, undefined, feed.now())
+    assert.strictEqual(late.due.length, 2)
+    assert.isFalse(late.wait.hold(late.due[0]!, false))
+    assert.strictEqual(told, 2)
+  })
+
   it("releases a click once its lane has applied what arrived up to an impression stored after it, without the floor", () => {
     const { feed, arrive } = arrivals()
     const waits = new ClickWaits()

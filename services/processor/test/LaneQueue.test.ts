@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Option } from "effect"
 import { LaneQueue } from "../src/LaneQueue.js"
 
 describe("LaneQueue", () => {
@@ -42,6 +42,19 @@ describe("LaneQueue", () => {
       queue.offer("c")
       yield* queue.awaitItems
       assert.deepStrictEqual(queue.takeAll(), ["c"])
+    }),
+  )
+
+  it.effect("wake ends a wait with no item, and does nothing when no one waits", () =>
+    Effect.gen(function* () {
+      const queue = new LaneQueue<string>()
+      queue.wake()
+      const waiter = yield* Effect.fork(queue.awaitItems)
+      yield* Effect.yieldNow()
+      assert.isTrue(Option.isNone(yield* Fiber.poll(waiter)))
+      queue.wake()
+      yield* Fiber.join(waiter)
+      assert.strictEqual(queue.size, 0)
     }),
   )
 
